@@ -1,0 +1,140 @@
+//! In-process measurements: the appender ceiling, imports and the dedup
+//! window's memory.
+
+use crate::batches;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tenure_core::Taxonomy;
+use tenure_ingest::dedup::{DedupWindow, Fingerprint};
+use tenure_ingest::segment::parse_body;
+use tenure_ingest::{Endpoint, Limits, Source};
+use tenure_store::{Dedup, DuckStore, Store, WriteBatch};
+
+#[derive(clap::Args)]
+pub struct CeilingArgs {
+    #[arg(long, default_value_t = 500_000)]
+    events: u64,
+    /// Rows per commit (the server's group commit holds up to 20,000).
+    #[arg(long, default_value_t = 20_000)]
+    per_commit: u64,
+}
+
+/// Parses the generated batches (untimed), then times only the store.
+pub fn ceiling(args: CeilingArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut store = DuckStore::open(dir.path())?;
+    let taxonomy = Taxonomy::default();
+    let mut commits = Vec::new();
+    let mut first = 0;
+    while first < args.events {
+        let size = args.per_commit.min(args.events - first);
+        let body = batches::batch("ceiling", first, size);
+        let parsed = parse_body(
+            &body,
+            Endpoint::Batch,
+            Limits {
+                max_message_bytes: 32 * 1024,
+                max_batch_bytes: usize::MAX,
+            },
+            &taxonomy,
+            Source::Http {
+                received_at: chrono::Utc::now(),
+            },
+        )?;
+        let mut batch = WriteBatch::default();
+        for m in parsed.messages {
+            batch.events.push(m.event);
+            batch.changes.extend(m.changes);
+        }
+        commits.push(batch);
+        first += size;
+    }
+    let started = Instant::now();
+    for batch in &commits {
+        store.write(batch, Dedup::Done)?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({"events": args.events, "per_commit": args.per_commit, "seconds": secs,
+                           "events_per_s": args.events as f64 / secs})
+    );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct JsonlArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn jsonl(args: JsonlArgs) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&args.out)?);
+    for n in 0..args.events {
+        serde_json::to_writer(&mut out, &batches::message("import", n))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// A JSONL file (see `jsonl`).
+    #[arg(long)]
+    file: PathBuf,
+}
+
+pub fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut store = DuckStore::open(dir.path())?;
+    let started = Instant::now();
+    let summary = tenure_ingest::import::import_events(
+        &mut store,
+        &args.file,
+        &Taxonomy::default(),
+        Limits::default(),
+        chrono::Utc::now(),
+        Box::new(|_| {}),
+    )?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({"events": summary.events_stored, "seconds": secs,
+                           "events_per_s": summary.events_stored as f64 / secs})
+    );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct DedupArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    ids: u64,
+}
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
+}
+
+pub fn dedup_memory(args: DedupArgs) -> anyhow::Result<()> {
+    let before = rss_bytes();
+    let mut window = DedupWindow::new(Duration::from_secs(7 * 86_400));
+    for n in 0..args.ids {
+        window.insert(Fingerprint::of(&format!("msg-{n}-7d3c9a2e-5b1f")), 1_767_225_600);
+    }
+    let after = rss_bytes();
+    let per_million = |bytes: u64| bytes as f64 * 1_000_000.0 / args.ids as f64 / 1_048_576.0;
+    println!(
+        "{}",
+        serde_json::json!({"ids": args.ids, "table_bytes": window.heap_bytes(),
+                           "table_mib_per_million": per_million(window.heap_bytes() as u64),
+                           "rss_mib_per_million": per_million(after.saturating_sub(before))})
+    );
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `tenure-bench`: measurements behind BENCHMARKS.md. Not a test: it
+//! prints numbers, it asserts nothing. `bench/run` drives it.
+//!
+//! - `http`: concurrent clients send realistic 100-event batches to a running
+//!   `tenure serve`, closed loop (throughput) or at a fixed rate (latency).
+//! - `ceiling`: the same rows written with DuckDB's appender alone (the
+//!   store's write path, no HTTP, no parsing) into a fresh store.
+//! - `import`: `tenure import events` on a generated JSONL file.
+//! - `dedup-memory`: bytes the dedup window takes per million ids.
+
+mod batches;
+mod http;
+mod local;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tenure-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// HTTP load against a running server.
+    Http(http::Args),
+    /// The DuckDB appender ceiling for the same rows.
+    Ceiling(local::CeilingArgs),
+    /// Import a generated JSONL file with the import code path.
+    Import(local::ImportArgs),
+    /// Memory of the dedup window per million ids.
+    DedupMemory(local::DedupArgs),
+    /// Write a JSONL file of generated events (for `tenure import` timing).
+    Jsonl(local::JsonlArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Http(args) => http::run(args),
+        Command::Ceiling(args) => local::ceiling(args),
+        Command::Import(args) => local::import(args),
+        Command::DedupMemory(args) => local::dedup_memory(args),
+        Command::Jsonl(args) => local::jsonl(args),
+    }
+}

@@ -1,0 +1,277 @@
+//! Configuration: command-line flag > `TENURE_*` environment variable >
+//! `tenure.toml` > default.
+//!
+//! Flags and environment variables are read by the binary (clap does both)
+//! and arrive here as [`Overrides`]; this module reads the file, rejects any
+//! key it does not know (naming the key and the file), merges, validates
+//! once, and hands out an immutable [`Config`].
+
+use crate::taxonomy::{Taxonomy, TaxonomyConfig};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "./tenure-data";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8750";
+/// The config file read from the working directory when `--config` is not
+/// given (and only if it exists).
+pub const DEFAULT_CONFIG_FILE: &str = "tenure.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// `tenure.toml` as written. Every table denies unknown keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    #[serde(default)]
+    ingest: IngestFile,
+    #[serde(default)]
+    taxonomy: TaxonomyConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestFile {
+    dedup_window_days: Option<u32>,
+    max_message_bytes: Option<usize>,
+    max_batch_bytes: Option<usize>,
+    queue_batches: Option<usize>,
+    max_commit_messages: Option<usize>,
+}
+
+/// Values given on the command line or in the environment; `None` means
+/// "not given", so the file or the default applies.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub dedup_window_days: Option<u32>,
+}
+
+/// Ingestion limits and tuning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestConfig {
+    /// How long a `messageId` is remembered to drop retries (at least 7 days).
+    pub dedup_window: Duration,
+    /// Largest accepted message, in bytes of JSON (Segment's 32 KB).
+    pub max_message_bytes: usize,
+    /// Largest accepted request body after decompression (Segment's 500 KB).
+    pub max_batch_bytes: usize,
+    /// Batches waiting for the writer before new ones get 503.
+    pub queue_batches: usize,
+    /// Most messages the writer puts in one commit (group commit).
+    pub max_commit_messages: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            dedup_window: Duration::from_secs(7 * 86_400),
+            max_message_bytes: 32 * 1024,
+            max_batch_bytes: 500 * 1024,
+            queue_batches: 1024,
+            max_commit_messages: 20_000,
+        }
+    }
+}
+
+/// The validated configuration. Built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub ingest: IngestConfig,
+    pub taxonomy: Taxonomy,
+    /// The file the config came from, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
+            ingest: IngestConfig::default(),
+            taxonomy: Taxonomy::default(),
+            file: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (or `./tenure.toml` when `file` is `None` and it
+    /// exists), then applies `overrides` and validates.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let path = match file {
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        let parsed = match &path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                parse_file(path, &text)?
+            }
+            None => FileConfig::default(),
+        };
+        Self::build(parsed, overrides, path)
+    }
+
+    /// Builds a config from TOML text (tests, and `load`).
+    pub fn from_toml(text: &str, overrides: Overrides) -> Result<Self, ConfigError> {
+        let path = PathBuf::from("<inline>");
+        Self::build(parse_file(&path, text)?, overrides, None)
+    }
+
+    fn build(
+        file: FileConfig,
+        overrides: Overrides,
+        path: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let origin = path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "configuration".into());
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: origin.clone(),
+            message,
+        };
+        let defaults = IngestConfig::default();
+        let listen_text = overrides
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| invalid(format!("listen: {listen_text:?} is not an address like 127.0.0.1:8750")))?;
+        let days = overrides
+            .dedup_window_days
+            .or(file.ingest.dedup_window_days)
+            .unwrap_or(7);
+        if days < 7 {
+            return Err(invalid(format!(
+                "ingest.dedup_window_days: {days} is below the minimum of 7"
+            )));
+        }
+        let ingest = IngestConfig {
+            dedup_window: Duration::from_secs(u64::from(days) * 86_400),
+            max_message_bytes: file
+                .ingest
+                .max_message_bytes
+                .unwrap_or(defaults.max_message_bytes),
+            max_batch_bytes: file.ingest.max_batch_bytes.unwrap_or(defaults.max_batch_bytes),
+            queue_batches: file.ingest.queue_batches.unwrap_or(defaults.queue_batches),
+            max_commit_messages: file
+                .ingest
+                .max_commit_messages
+                .unwrap_or(defaults.max_commit_messages),
+        };
+        if ingest.max_message_bytes == 0 || ingest.max_message_bytes > ingest.max_batch_bytes {
+            return Err(invalid(
+                "ingest.max_message_bytes must be above 0 and at most ingest.max_batch_bytes".into(),
+            ));
+        }
+        if ingest.max_batch_bytes > 16 * 1024 * 1024 {
+            return Err(invalid("ingest.max_batch_bytes: at most 16 MiB".into()));
+        }
+        if ingest.queue_batches == 0 || ingest.max_commit_messages == 0 {
+            return Err(invalid(
+                "ingest.queue_batches and ingest.max_commit_messages must be above 0".into(),
+            ));
+        }
+        let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
+        Ok(Self {
+            data_dir: overrides
+                .data
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            listen,
+            ingest,
+            taxonomy,
+            file: path,
+        })
+    }
+}
+
+fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_without_a_file() {
+        let config = Config::from_toml("", Overrides::default()).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(config.ingest, IngestConfig::default());
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let text = "listen = \"127.0.0.1:9000\"\ndata = \"/tmp/x\"\n[ingest]\ndedup_window_days = 10\n";
+        let config = Config::from_toml(text, Overrides::default()).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.ingest.dedup_window.as_secs(), 10 * 86_400);
+        let config = Config::from_toml(
+            text,
+            Overrides {
+                listen: Some("127.0.0.1:9001".into()),
+                data: Some("/tmp/y".into()),
+                dedup_window_days: Some(8),
+            },
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9001);
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/y"));
+        assert_eq!(config.ingest.dedup_window.as_secs(), 8 * 86_400);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tenure.toml");
+        std::fs::write(&path, "[ingest]\ndedup_windw_days = 9\n").unwrap();
+        let err = Config::load(Some(&path), Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("dedup_windw_days"), "{err}");
+        assert!(err.contains("tenure.toml"), "{err}");
+        std::fs::write(&path, "[taxonomy]\nlogins = [\"x\"]\n").unwrap();
+        let err = Config::load(Some(&path), Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("logins"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_rejected_once() {
+        let err = Config::from_toml("[ingest]\ndedup_window_days = 3\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("minimum of 7"), "{err}");
+        let err = Config::from_toml("listen = \"nowhere\"\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen"), "{err}");
+    }
+}

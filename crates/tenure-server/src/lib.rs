@@ -1,0 +1,112 @@
+//! Tenure's HTTP server: the Segment tracking API (`/v1/*`), the JSON API
+//! (`/api/v1/*`), `/healthz` and `/metrics`.
+//!
+//! The server never writes SQL: it parses requests with `tenure-ingest`,
+//! hands batches to the group-commit writer, and reads through the store's
+//! trait. [`serve`] runs until the shutdown future resolves, then finishes
+//! in-flight requests and lets the writer commit what is queued.
+
+mod api;
+mod auth;
+mod body;
+mod error;
+pub mod keys;
+mod metrics;
+mod segment_api;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tenure_core::{Clock, Config};
+use tenure_ingest::writer::{Writer, WriterConfig};
+use tenure_store::{Store, StoreError};
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: Config,
+    pub writer: Writer,
+    /// A second store handle for reads (stats, keys), one request at a time.
+    pub reader: Mutex<Box<dyn Store>>,
+    pub keys: auth::KeyCache,
+    pub metrics: metrics::Metrics,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Builds the state: syncs the taxonomy, loads keys and the dedup window,
+/// and starts the writer, which takes `store`.
+pub fn prepare(config: Config, mut store: Box<dyn Store>, clock: Arc<dyn Clock>) -> Result<Arc<AppState>, ServerError> {
+    store.sync_taxonomy(&config.taxonomy)?;
+    let reader = store.reader()?;
+    let keys = auth::KeyCache::load(reader.as_ref())?;
+    let (writer, info) = Writer::start(
+        store,
+        WriterConfig {
+            dedup_window: config.ingest.dedup_window,
+            queue_batches: config.ingest.queue_batches,
+            max_commit_messages: config.ingest.max_commit_messages,
+        },
+        clock.clone(),
+    )?;
+    tracing::info!(
+        message = "Store ready.",
+        dedup_ids = info.dedup_ids,
+        dedup_bytes = info.dedup_bytes,
+        keys = keys.len()
+    );
+    let metrics = metrics::Metrics::new();
+    metrics.dedup_ids.set(info.dedup_ids as i64);
+    Ok(Arc::new(AppState {
+        config,
+        writer,
+        reader: Mutex::new(reader),
+        keys,
+        metrics,
+        clock,
+    }))
+}
+
+/// The routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/batch", post(segment_api::batch))
+        .route("/v1/import", post(segment_api::batch))
+        .route("/v1/track", post(segment_api::track))
+        .route("/v1/identify", post(segment_api::identify))
+        .route("/v1/group", post(segment_api::group))
+        .route("/v1/page", post(segment_api::page))
+        .route("/v1/screen", post(segment_api::screen))
+        .route("/v1/alias", post(segment_api::alias))
+        .route("/api/v1/stats", get(api::stats))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .fallback(api::not_found)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, finishes the
+/// requests in flight, and waits for the writer to commit what is queued.
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let app = router(state.clone());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    tracing::info!(message = "Requests drained; stopping the writer.");
+    tokio::task::spawn_blocking(move || state.writer.shutdown())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(())
+}

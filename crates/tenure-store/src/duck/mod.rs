@@ -1,0 +1,213 @@
+//! The DuckDB engine: one database file, `tenure.duckdb`, in the data dir.
+//!
+//! Times are stored as `TIMESTAMP` in UTC (the bundled DuckDB has no ICU, so
+//! `TIMESTAMPTZ` functions are avoided). Extension auto-install and
+//! auto-load are off: this build can download nothing.
+
+mod keys;
+mod read;
+mod schema;
+mod write;
+
+use crate::{Dedup, NewKey, Result, Stats, Store, StoreError, WriteBatch, WriteOutcome};
+use chrono::{DateTime, Utc};
+use duckdb::types::{TimeUnit, Value};
+use duckdb::{Config, Connection};
+use std::path::{Path, PathBuf};
+use tenure_core::{KeyInfo, Taxonomy};
+
+/// The database file's name inside the data dir.
+pub const DB_FILE: &str = "tenure.duckdb";
+
+/// A handle on the DuckDB store.
+pub struct DuckStore {
+    conn: Connection,
+    path: PathBuf,
+    /// The write transaction in progress, if any.
+    pending: Option<write::Pending>,
+}
+
+impl DuckStore {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it.
+    /// Fails at once with [`StoreError::Locked`] if another process holds it.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let config = Config::default()
+            .enable_autoload_extension(false)?
+            .with("autoinstall_known_extensions", "false")?;
+        let conn = Connection::open_with_flags(&path, config).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("lock") {
+                StoreError::Locked {
+                    path: path.display().to_string(),
+                }
+            } else {
+                StoreError::Engine(e)
+            }
+        })?;
+        let mut store = Self {
+            conn,
+            path,
+            pending: None,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version this store is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)",
+        )?;
+        let current = self.schema_version()?;
+        let known = schema::MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > known {
+            return Err(StoreError::TooNew {
+                path: self.path.display().to_string(),
+                found: current,
+                known,
+            });
+        }
+        for (version, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?, CAST(now() AS TIMESTAMP))",
+                [version],
+            )?;
+            tx.commit()?;
+            tracing::info!(message = "Migrated store.", version, path = %self.path.display());
+        }
+        Ok(())
+    }
+
+    /// Runs a checkpoint (folds the WAL into the database file).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.execute_batch("CHECKPOINT")?;
+        Ok(())
+    }
+
+    /// Runs one SQL query and returns its rows as text, NULL as "NULL"
+    /// (tests and tools; every column is cast to VARCHAR).
+    pub fn strings(&self, sql: &str) -> Result<Vec<Vec<String>>> {
+        let wrapped = format!("SELECT COLUMNS(*)::VARCHAR FROM ({sql})");
+        let mut stmt = self.conn.prepare(&wrapped)?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let n = row.as_ref().column_count();
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                let v: Option<String> = row.get(i)?;
+                values.push(v.unwrap_or_else(|| "NULL".into()));
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    /// Runs one SQL query and returns its single `BIGINT` (tests and tools).
+    pub fn count(&self, sql: &str) -> Result<i64> {
+        Ok(self.conn.query_row(sql, [], |r| r.get(0))?)
+    }
+}
+
+/// A time as a DuckDB `TIMESTAMP` value.
+fn ts(t: DateTime<Utc>) -> Value {
+    Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros())
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, ts)
+}
+
+/// Reads a `TIMESTAMP` column as UTC.
+fn utc(micros: Option<i64>) -> Option<DateTime<Utc>> {
+    micros.map(tenure_core::time::from_micros)
+}
+
+impl Store for DuckStore {
+    fn begin_write(&mut self, dedup: Dedup) -> Result<()> {
+        write::begin(self, dedup)
+    }
+
+    fn stage(&mut self, batch: &WriteBatch) -> Result<()> {
+        write::stage(self, batch)
+    }
+
+    fn commit_write(&mut self) -> Result<WriteOutcome> {
+        write::commit(self)
+    }
+
+    fn abort_write(&mut self) -> Result<()> {
+        write::abort(self)
+    }
+
+    fn for_each_message_id_since(
+        &self,
+        since: DateTime<Utc>,
+        f: &mut dyn FnMut(&str, DateTime<Utc>),
+    ) -> Result<()> {
+        read::for_each_message_id_since(&self.conn, since, f)
+    }
+
+    fn known_ids(&self, entity: tenure_core::Entity) -> Result<std::collections::HashSet<String>> {
+        read::known_ids(&self.conn, entity)
+    }
+
+    fn user_accounts(&self) -> Result<Vec<(String, String)>> {
+        read::user_accounts(&self.conn)
+    }
+
+    fn sync_taxonomy(&mut self, taxonomy: &Taxonomy) -> Result<u64> {
+        write::sync_taxonomy(&mut self.conn, taxonomy)
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        read::stats(&self.conn)
+    }
+
+    fn create_key(&mut self, key: &NewKey) -> Result<()> {
+        keys::create(&self.conn, key)
+    }
+
+    fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        keys::list(&self.conn)
+    }
+
+    fn revoke_key(&mut self, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        keys::revoke(&self.conn, id, at)
+    }
+
+    fn live_keys(&self) -> Result<Vec<(String, KeyInfo)>> {
+        keys::live(&self.conn)
+    }
+
+    fn reader(&self) -> Result<Box<dyn Store>> {
+        Ok(Box::new(Self {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+            pending: None,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+//! Versioned migrations. Each is applied once, in order, in its own
+//! transaction, and recorded in `schema_migrations`. Never edit a released
+//! migration: add a new one.
+
+/// (version, SQL). Versions start at 1 and have no gaps.
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+
+const V1: &str = r#"
+CREATE TABLE events (
+    message_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    user_id VARCHAR,
+    anonymous_id VARCHAR,
+    account_id VARCHAR,
+    event VARCHAR,
+    kind VARCHAR NOT NULL,
+    properties JSON,
+    traits JSON,
+    context JSON,
+    previous_id VARCHAR,
+    timestamp TIMESTAMP NOT NULL,
+    original_timestamp TIMESTAMP,
+    sent_at TIMESTAMP,
+    received_at TIMESTAMP NOT NULL
+);
+
+-- Every change of an account's or user's traits, one row per field: the
+-- state at any time T is, per field, the latest row with changed_at <= T.
+CREATE TABLE account_changes (
+    account_id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    value JSON NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    seq BIGINT NOT NULL
+);
+CREATE TABLE user_changes (
+    user_id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    value JSON NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    seq BIGINT NOT NULL
+);
+-- Where a write puts its changes before folding them in (emptied each time).
+CREATE TABLE staged_changes (
+    entity VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    value JSON NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    seq BIGINT NOT NULL
+);
+
+-- Current state, rebuilt from the changes for the entities a write touches.
+CREATE TABLE accounts (
+    id VARCHAR NOT NULL,
+    name VARCHAR,
+    plan VARCHAR,
+    mrr DOUBLE,
+    seats_purchased INTEGER,
+    renewal_date DATE,
+    archived BOOLEAN NOT NULL,
+    has_portal_access BOOLEAN NOT NULL,
+    csm_owner VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    traits JSON NOT NULL
+);
+CREATE TABLE users (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    email VARCHAR,
+    name VARCHAR,
+    role VARCHAR,
+    seat_assigned_at TIMESTAMP,
+    groups VARCHAR[] NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    traits JSON NOT NULL
+);
+-- Teams or regions inside an account; a user belongs to the groups listed
+-- in its `groups` trait.
+CREATE TABLE groups (
+    account_id VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE VIEW group_members AS
+    SELECT account_id, unnest(groups) AS group_id, id AS user_id FROM users;
+
+-- Where a bulk import puts its events before the anti-join that drops ids
+-- already stored (emptied each time).
+CREATE TABLE staged_events AS SELECT * FROM events LIMIT 0;
+
+CREATE VIEW aliases AS
+    SELECT previous_id, user_id, timestamp AS aliased_at FROM events WHERE type = 'alias';
+
+CREATE TABLE keys (
+    id VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    account_id VARCHAR,
+    label VARCHAR,
+    prefix VARCHAR NOT NULL,
+    hash VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+
+-- Orders trait changes made at the same instant: each write takes one
+-- number n, and its i-th change gets seq = n * 2^32 + i.
+CREATE SEQUENCE write_seq START 1;
+
+CREATE TABLE taxonomy (
+    event VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL
+);
+"#;

@@ -1,0 +1,313 @@
+//! Writes: events through DuckDB's appender, trait changes folded into the
+//! change history and the current-state tables, all in one transaction.
+
+use super::{DuckStore, opt_ts, ts};
+use crate::{Dedup, Result, StoreError, WriteBatch, WriteOutcome};
+use duckdb::{Connection, params};
+use std::collections::BTreeMap;
+use tenure_core::model::Entity;
+use tenure_core::traits::{ACCOUNT_FIELDS, USER_FIELDS};
+use tenure_core::{CallType, Event, Taxonomy};
+
+/// The state of an open write transaction.
+#[derive(Debug)]
+pub(super) struct Pending {
+    dedup: Dedup,
+    /// This write's number, the high half of its changes' `seq`.
+    write_no: i64,
+    /// Changes staged so far, the low half of the next change's `seq`.
+    changes_staged: i64,
+    events_staged: u64,
+}
+
+pub(super) fn begin(store: &mut DuckStore, dedup: Dedup) -> Result<()> {
+    if store.pending.is_some() {
+        return Err(StoreError::Invalid("a write is already open".into()));
+    }
+    store.conn.execute_batch("BEGIN TRANSACTION")?;
+    let started = (|| -> Result<i64> {
+        store
+            .conn
+            .execute_batch("DELETE FROM staged_events; DELETE FROM staged_changes;")?;
+        Ok(store
+            .conn
+            .query_row("SELECT nextval('write_seq')", [], |r| r.get(0))?)
+    })();
+    match started {
+        Ok(write_no) => {
+            store.pending = Some(Pending {
+                dedup,
+                write_no,
+                changes_staged: 0,
+                events_staged: 0,
+            });
+            Ok(())
+        }
+        Err(e) => {
+            let _ = store.conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+pub(super) fn stage(store: &mut DuckStore, batch: &WriteBatch) -> Result<()> {
+    let pending = store
+        .pending
+        .as_mut()
+        .ok_or_else(|| StoreError::Invalid("stage called without begin_write".into()))?;
+    let table = match pending.dedup {
+        Dedup::Done => "events",
+        Dedup::AgainstAll => "staged_events",
+    };
+    append_events(&store.conn, table, &batch.events)?;
+    pending.events_staged += batch.events.len() as u64;
+    if !batch.changes.is_empty() {
+        let mut app = store.conn.appender("staged_changes")?;
+        for c in &batch.changes {
+            app.append_row(params![
+                entity_name(c.entity),
+                c.id,
+                c.field,
+                c.value.to_string(),
+                ts(c.at),
+                (pending.write_no << 32) + pending.changes_staged,
+            ])?;
+            pending.changes_staged += 1;
+        }
+        app.flush()?;
+    }
+    Ok(())
+}
+
+pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
+    let pending = store
+        .pending
+        .take()
+        .ok_or_else(|| StoreError::Invalid("commit called without begin_write".into()))?;
+    let finished = (|| -> Result<WriteOutcome> {
+        let conn = &store.conn;
+        let events_written = match pending.dedup {
+            Dedup::Done => pending.events_staged,
+            Dedup::AgainstAll => conn.execute(
+                "INSERT INTO events SELECT * FROM staged_events s
+                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)
+                 QUALIFY row_number() OVER (PARTITION BY s.message_id ORDER BY s.received_at) = 1",
+                [],
+            )? as u64,
+        };
+        let changes_written = if pending.changes_staged > 0 {
+            apply_staged_changes(conn)?
+        } else {
+            0
+        };
+        conn.execute_batch("DELETE FROM staged_events; DELETE FROM staged_changes; COMMIT")?;
+        Ok(WriteOutcome {
+            events_written,
+            changes_written,
+        })
+    })();
+    if finished.is_err() {
+        let _ = store.conn.execute_batch("ROLLBACK");
+    }
+    finished
+}
+
+pub(super) fn abort(store: &mut DuckStore) -> Result<()> {
+    if store.pending.take().is_some() {
+        store.conn.execute_batch("ROLLBACK")?;
+    }
+    Ok(())
+}
+
+fn append_events(conn: &Connection, table: &str, events: &[Event]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut app = conn.appender(table)?;
+    for e in events {
+        app.append_row(params![
+            e.message_id,
+            e.call.as_str(),
+            e.user_id,
+            e.anonymous_id,
+            e.account_id,
+            e.event,
+            e.kind.as_str(),
+            e.properties,
+            e.traits,
+            e.context,
+            e.previous_id,
+            ts(e.timestamp),
+            opt_ts(e.original_timestamp),
+            opt_ts(e.sent_at),
+            ts(e.received_at),
+        ])?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
+fn entity_name(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Account => "account",
+        Entity::User => "user",
+    }
+}
+
+/// Keeps the staged changes that change something and rebuilds the current
+/// state of the accounts and users they touch.
+fn apply_staged_changes(conn: &Connection) -> Result<u64> {
+    let mut written = 0;
+    for (entity, table, id) in [
+        ("account", "account_changes", "account_id"),
+        ("user", "user_changes", "user_id"),
+    ] {
+        written += conn.execute(&keep_real_changes(entity, table, id), [])? as u64;
+    }
+    conn.execute_batch(&rebuild_accounts())?;
+    conn.execute_batch(&rebuild_users())?;
+    conn.execute_batch(NEW_GROUPS)?;
+    Ok(written)
+}
+
+/// Inserts the staged changes of one entity kind that differ from the value
+/// in force just before them (a repeated identify adds no history).
+fn keep_real_changes(entity: &str, table: &str, id: &str) -> String {
+    format!(
+        "INSERT INTO {table}
+         SELECT id, field, value, changed_at, seq FROM (
+            SELECT *, lag(value::VARCHAR) OVER (PARTITION BY id, field ORDER BY changed_at, seq) AS prev
+            FROM (
+                SELECT h.{id} AS id, h.field, h.value, h.changed_at, h.seq, false AS is_new
+                FROM {table} h
+                WHERE EXISTS (SELECT 1 FROM staged_changes s
+                              WHERE s.entity = '{entity}' AND s.id = h.{id} AND s.field = h.field)
+                UNION ALL
+                SELECT id, field, value, changed_at, seq, true
+                FROM staged_changes WHERE entity = '{entity}'
+            )
+         ) WHERE is_new AND prev IS DISTINCT FROM value::VARCHAR"
+    )
+}
+
+/// The latest value of each field of the touched entities, with the time of
+/// the entity's first change.
+fn latest(table: &str, id: &str, entity: &str) -> String {
+    format!(
+        "SELECT {id} AS id, field, value, value->>'$' AS v, changed_at,
+                min(changed_at) OVER (PARTITION BY {id}) AS first_at
+         FROM {table}
+         WHERE {id} IN (SELECT id FROM staged_changes WHERE entity = '{entity}')
+         QUALIFY row_number() OVER (PARTITION BY {id}, field ORDER BY changed_at DESC, seq DESC) = 1"
+    )
+}
+
+fn free_form(fields: &[&str]) -> String {
+    let known: Vec<String> = fields.iter().map(|f| format!("'{f}'")).collect();
+    format!(
+        "coalesce(json_group_object(field, value) FILTER (WHERE field NOT IN ({}) AND value::VARCHAR <> 'null'), '{{}}')",
+        known.join(", ")
+    )
+}
+
+fn rebuild_accounts() -> String {
+    format!(
+        "DELETE FROM accounts WHERE id IN (SELECT id FROM staged_changes WHERE entity = 'account');
+         INSERT INTO accounts
+         SELECT id,
+            max(v) FILTER (WHERE field = 'name'),
+            max(v) FILTER (WHERE field = 'plan'),
+            TRY_CAST(max(v) FILTER (WHERE field = 'mrr') AS DOUBLE),
+            TRY_CAST(max(v) FILTER (WHERE field = 'seats_purchased') AS INTEGER),
+            TRY_CAST(max(v) FILTER (WHERE field = 'renewal_date') AS DATE),
+            coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false),
+            coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'has_portal_access') AS BOOLEAN), true),
+            max(v) FILTER (WHERE field = 'csm_owner'),
+            coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'created_at') AS TIMESTAMP), min(first_at)),
+            max(changed_at),
+            {}
+         FROM ({}) GROUP BY id;",
+        free_form(ACCOUNT_FIELDS),
+        latest("account_changes", "account_id", "account")
+    )
+}
+
+fn rebuild_users() -> String {
+    format!(
+        "DELETE FROM users WHERE id IN (SELECT id FROM staged_changes WHERE entity = 'user');
+         INSERT INTO users
+         SELECT id,
+            max(v) FILTER (WHERE field = 'account_id'),
+            max(v) FILTER (WHERE field = 'email'),
+            max(v) FILTER (WHERE field = 'name'),
+            max(v) FILTER (WHERE field = 'role'),
+            TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP),
+            coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'), []::VARCHAR[]),
+            coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'created_at') AS TIMESTAMP), min(first_at)),
+            max(changed_at),
+            {}
+         FROM ({}) GROUP BY id;",
+        free_form(USER_FIELDS),
+        latest("user_changes", "user_id", "user")
+    )
+}
+
+/// Groups named in the touched users' memberships that the account does not
+/// have yet.
+const NEW_GROUPS: &str = "
+    INSERT INTO groups
+    SELECT account_id, group_id, group_id, min(updated_at) FROM (
+        SELECT account_id, unnest(groups) AS group_id, updated_at FROM users
+        WHERE account_id IS NOT NULL
+          AND id IN (SELECT id FROM staged_changes WHERE entity = 'user')
+    ) m
+    WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.account_id = m.account_id AND g.id = m.group_id)
+    GROUP BY account_id, group_id";
+
+/// Stores the taxonomy and reclassifies track, page and screen events when
+/// it changed since the last start.
+pub(super) fn sync_taxonomy(conn: &mut Connection, taxonomy: &Taxonomy) -> Result<u64> {
+    let wanted: BTreeMap<String, String> = taxonomy
+        .pairs()
+        .into_iter()
+        .map(|(event, kind)| (event, kind.as_str().to_string()))
+        .collect();
+    let stored: BTreeMap<String, String> = {
+        let mut stmt = conn.prepare("SELECT event, kind FROM taxonomy")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    if stored == wanted {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    tx.execute_batch("DELETE FROM taxonomy")?;
+    {
+        let mut app = tx.appender("taxonomy")?;
+        for (event, kind) in &wanted {
+            app.append_row(params![event, kind])?;
+        }
+        app.flush()?;
+    }
+    let types: Vec<String> = [CallType::Track, CallType::Page, CallType::Screen]
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect();
+    let changed = tx.execute(
+        &format!(
+            "UPDATE events SET kind = n.kind
+             FROM (SELECT e.rowid AS rid, coalesce(t.kind, 'other') AS kind
+                   FROM events e LEFT JOIN taxonomy t ON t.event = e.event
+                   WHERE e.type IN ({types})
+                     AND e.kind IS DISTINCT FROM coalesce(t.kind, 'other')) n
+             WHERE events.rowid = n.rid",
+            types = types.join(", ")
+        ),
+        [],
+    )?;
+    tx.commit()?;
+    if changed > 0 {
+        tracing::info!(message = "Reclassified events after a taxonomy change.", changed);
+    }
+    Ok(changed as u64)
+}

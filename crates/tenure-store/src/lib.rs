@@ -1,0 +1,145 @@
+//! Tenure's store: everything that is kept, behind the [`Store`] trait.
+//!
+//! Only this crate knows SQL and DuckDB. Callers hand it validated,
+//! normalised rows ([`WriteBatch`]) and read back plain values. A write is
+//! one transaction: it is all there after it returns `Ok`, or none of it is.
+
+mod duck;
+
+pub use duck::DuckStore;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tenure_core::{EntityChange, Event, KeyInfo, Role, Taxonomy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process (usually a running `tenure serve`) holds the store.
+    #[error(
+        "the store {path} is in use by another process (is `tenure serve` running on it?); stop it first, or go through its HTTP API"
+    )]
+    Locked { path: String },
+    #[error("the store {path} was written by a newer Tenure (schema version {found}, this build knows up to {known})")]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("store error: {0}")]
+    Engine(#[from] duckdb::Error),
+    #[error("cannot create data directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How the store must treat message ids it may already hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dedup {
+    /// The caller already removed retries (the ingest writer's window).
+    Done,
+    /// Skip any event whose message id is stored already, however old
+    /// (bulk imports: re-importing a file adds nothing).
+    AgainstAll,
+}
+
+/// One atomic write: events and the trait changes they carry.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    pub events: Vec<Event>,
+    pub changes: Vec<EntityChange>,
+}
+
+/// What a write stored.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOutcome {
+    pub events_written: u64,
+    pub changes_written: u64,
+}
+
+/// Counts for `tenure stats` and `GET /api/v1/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    pub accounts: u64,
+    pub users: u64,
+    pub groups: u64,
+    pub events: u64,
+    pub events_by_kind: BTreeMap<String, u64>,
+    pub events_by_type: BTreeMap<String, u64>,
+    pub first_event_at: Option<DateTime<Utc>>,
+    pub last_event_at: Option<DateTime<Utc>>,
+}
+
+/// A new key to store: its hash, never its secret.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub id: String,
+    pub role: Role,
+    pub account_id: Option<String>,
+    pub label: Option<String>,
+    pub prefix: String,
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The store. One value per thread: [`Store::reader`] gives another handle
+/// on the same data for a second thread.
+pub trait Store: Send {
+    /// Starts a write transaction that [`Store::stage`] adds to and
+    /// [`Store::commit_write`] makes durable; nothing is visible before.
+    fn begin_write(&mut self, dedup: Dedup) -> Result<()>;
+
+    /// Adds rows to the open write (call as often as needed: a bulk import
+    /// streams a whole file through one transaction in bounded memory).
+    fn stage(&mut self, batch: &WriteBatch) -> Result<()>;
+
+    /// Folds the staged trait changes in and commits.
+    fn commit_write(&mut self) -> Result<WriteOutcome>;
+
+    /// Rolls the open write back; nothing of it stays.
+    fn abort_write(&mut self) -> Result<()>;
+
+    /// Writes one batch in one transaction.
+    fn write(&mut self, batch: &WriteBatch, dedup: Dedup) -> Result<WriteOutcome> {
+        self.begin_write(dedup)?;
+        let outcome = self.stage(batch).and_then(|()| self.commit_write());
+        if outcome.is_err() {
+            // The original error is what matters; a failed rollback of a
+            // failed transaction adds nothing.
+            let _ = self.abort_write();
+        }
+        outcome
+    }
+
+    /// Calls `f` with each message id received at or after `since` (to
+    /// rebuild the dedup window at start-up).
+    fn for_each_message_id_since(
+        &self,
+        since: DateTime<Utc>,
+        f: &mut dyn FnMut(&str, DateTime<Utc>),
+    ) -> Result<()>;
+
+    /// The ids of every stored account or user.
+    fn known_ids(&self, entity: tenure_core::Entity) -> Result<std::collections::HashSet<String>>;
+
+    /// Every user's current account: (user_id, account_id).
+    fn user_accounts(&self) -> Result<Vec<(String, String)>>;
+
+    /// Stores the taxonomy and reclassifies stored events whose kind it
+    /// changed. Returns how many events changed kind.
+    fn sync_taxonomy(&mut self, taxonomy: &Taxonomy) -> Result<u64>;
+
+    fn stats(&self) -> Result<Stats>;
+
+    fn create_key(&mut self, key: &NewKey) -> Result<()>;
+    fn list_keys(&self) -> Result<Vec<KeyInfo>>;
+    /// Revokes a key by id; false when there is no such live key.
+    fn revoke_key(&mut self, id: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Every live (not revoked) key with its secret's hash.
+    fn live_keys(&self) -> Result<Vec<(String, KeyInfo)>>;
+
+    /// Another handle on the same store, for another thread.
+    fn reader(&self) -> Result<Box<dyn Store>>;
+}

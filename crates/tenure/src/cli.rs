@@ -1,0 +1,137 @@
+//! The command line. Every flag that has an environment variable names it in
+//! `--help`; flags beat environment variables, which beat `tenure.toml`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Tenure: self-hosted customer-success analytics. Point your Segment
+/// tracking at it; it tells you who uses your product and how.
+#[derive(Debug, Parser)]
+#[command(name = "tenure", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: the Segment tracking API, the JSON API, /healthz and /metrics.
+    Serve(ServeArgs),
+    /// Import events (Segment JSONL, .gz too), accounts or users (CSV).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Create, list and revoke keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Counts of accounts, users and events by kind, and the time span.
+    Stats(StatsArgs),
+}
+
+/// Where the store and the config are.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Data directory holding the store (default ./tenure-data).
+    #[arg(long, env = "TENURE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Config file (default ./tenure.toml when it exists).
+    #[arg(long, env = "TENURE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on (default 127.0.0.1:8750; port 0 picks a free port).
+    #[arg(long, env = "TENURE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Days a messageId is remembered to drop retries (at least 7).
+    #[arg(long, env = "TENURE_DEDUP_WINDOW_DAYS", value_name = "DAYS")]
+    pub dedup_window_days: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Segment-format messages, one JSON object per line; gzipped files too.
+    Events {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Files to import, each in one transaction.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Accounts: id, name, plan, mrr, seats_purchased, renewal_date,
+    /// archived, has_portal_access, csm_owner, created_at; other columns
+    /// become free-form traits.
+    Accounts(CsvArgs),
+    /// Users: id, account_id, email, name, role, seat_assigned_at, groups
+    /// (separated by ;), created_at; other columns become free-form traits.
+    Users(CsvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The CSV file (header row first).
+    pub file: PathBuf,
+    /// When the rows' values take effect (ISO 8601; default now). Rows for
+    /// accounts or users new to the store take effect at their created_at.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyRole {
+    Admin,
+    Viewer,
+    AccountAdmin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; its secret is printed once, alone on the last line.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A Segment write key (ingest only).
+        #[arg(long, conflicts_with_all = ["role", "account"])]
+        write: bool,
+        /// An API key with this role.
+        #[arg(long, value_enum, required_unless_present = "write")]
+        role: Option<KeyRole>,
+        /// The account an account-admin key may see.
+        #[arg(long, value_name = "ID", required_if_eq("role", "account-admin"))]
+        account: Option<String>,
+        /// A note to tell keys apart.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}

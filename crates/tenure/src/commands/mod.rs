@@ -1,0 +1,46 @@
+//! One module per subcommand. Each opens the store itself; if a server
+//! holds it, the store says so at once instead of waiting.
+
+mod import;
+mod keys;
+mod serve;
+mod stats;
+
+use crate::cli::{Cli, Command, StoreArgs};
+use anyhow::Context;
+use tenure_core::Config;
+use tenure_core::config::Overrides;
+use tenure_store::DuckStore;
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Import(cmd) => import::run(cmd),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Stats(args) => stats::run(args),
+    }
+}
+
+/// Loads the config for a command that only needs the store.
+fn load_config(store: &StoreArgs, overrides: Overrides) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        data: store.data.clone().or(overrides.data),
+        ..overrides
+    };
+    Ok(Config::load(store.config.as_deref(), overrides)?)
+}
+
+fn open_store(config: &Config) -> anyhow::Result<DuckStore> {
+    DuckStore::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))
+}
+
+/// Logs to stderr; `TENURE_LOG` (or `RUST_LOG`) sets the filter.
+fn init_tracing(default: &str) {
+    let filter = std::env::var("TENURE_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| default.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
