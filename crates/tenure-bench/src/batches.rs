@@ -22,7 +22,8 @@ const EVENTS: &[(&str, &str)] = &[
 pub fn message(run: &str, n: u64) -> Value {
     let user = n.wrapping_mul(2_654_435_761) % 20_000;
     let account = user / 20;
-    let ts = chrono::DateTime::from_timestamp(1_767_225_600 + (n % 2_592_000) as i64, 0).expect("in range");
+    let ts = chrono::DateTime::from_timestamp(1_767_225_600 + (n % 2_592_000) as i64, 0)
+        .expect("in range");
     let context = json!({
         "library": {"name": "analytics-python", "version": "2.4.0"},
         "ip": "10.1.2.3",
@@ -30,12 +31,16 @@ pub fn message(run: &str, n: u64) -> Value {
         "groupId": format!("acct-{account}")
     });
     match n % 50 {
-        0 => json!({"type": "identify", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
+        0 => {
+            json!({"type": "identify", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
                     "traits": {"email": format!("user-{user}@example.com"), "role": "analyst"},
-                    "context": context, "timestamp": ts.to_rfc3339()}),
-        1 => json!({"type": "group", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
+                    "context": context, "timestamp": ts.to_rfc3339()})
+        }
+        1 => {
+            json!({"type": "group", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
                     "groupId": format!("acct-{account}"), "traits": {"plan": "pro", "seats_purchased": 25},
-                    "context": context, "timestamp": ts.to_rfc3339()}),
+                    "context": context, "timestamp": ts.to_rfc3339()})
+        }
         _ => {
             let (event, channel) = EVENTS[(n % EVENTS.len() as u64) as usize];
             json!({"type": "track", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
@@ -49,5 +54,7 @@ pub fn message(run: &str, n: u64) -> Value {
 pub fn batch(run: &str, first: u64, size: u64) -> Vec<u8> {
     let messages: Vec<Value> = (first..first + size).map(|n| message(run, n)).collect();
     let sent_at = chrono::Utc::now().to_rfc3339();
-    json!({"batch": messages, "sentAt": sent_at}).to_string().into_bytes()
+    json!({"batch": messages, "sentAt": sent_at})
+        .to_string()
+        .into_bytes()
 }

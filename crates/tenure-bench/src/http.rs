@@ -61,7 +61,8 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     let acked = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let interval = (args.rate > 0).then(|| Duration::from_secs_f64(args.batch_size as f64 / args.rate as f64));
+    let interval =
+        (args.rate > 0).then(|| Duration::from_secs_f64(args.batch_size as f64 / args.rate as f64));
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (bodies, client, url, key, next, acked, failed) = (

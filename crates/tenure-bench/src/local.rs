@@ -118,7 +118,11 @@ pub struct DedupArgs {
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }
 
@@ -126,7 +130,10 @@ pub fn dedup_memory(args: DedupArgs) -> anyhow::Result<()> {
     let before = rss_bytes();
     let mut window = DedupWindow::new(Duration::from_secs(7 * 86_400));
     for n in 0..args.ids {
-        window.insert(Fingerprint::of(&format!("msg-{n}-7d3c9a2e-5b1f")), 1_767_225_600);
+        window.insert(
+            Fingerprint::of(&format!("msg-{n}-7d3c9a2e-5b1f")),
+            1_767_225_600,
+        );
     }
     let after = rss_bytes();
     let per_million = |bytes: u64| bytes as f64 * 1_000_000.0 / args.ids as f64 / 1_048_576.0;

@@ -159,9 +159,11 @@ impl Config {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen = listen_text
-            .parse()
-            .map_err(|_| invalid(format!("listen: {listen_text:?} is not an address like 127.0.0.1:8750")))?;
+        let listen = listen_text.parse().map_err(|_| {
+            invalid(format!(
+                "listen: {listen_text:?} is not an address like 127.0.0.1:8750"
+            ))
+        })?;
         let days = overrides
             .dedup_window_days
             .or(file.ingest.dedup_window_days)
@@ -177,7 +179,10 @@ impl Config {
                 .ingest
                 .max_message_bytes
                 .unwrap_or(defaults.max_message_bytes),
-            max_batch_bytes: file.ingest.max_batch_bytes.unwrap_or(defaults.max_batch_bytes),
+            max_batch_bytes: file
+                .ingest
+                .max_batch_bytes
+                .unwrap_or(defaults.max_batch_bytes),
             queue_batches: file.ingest.queue_batches.unwrap_or(defaults.queue_batches),
             max_commit_messages: file
                 .ingest
@@ -186,7 +191,8 @@ impl Config {
         };
         if ingest.max_message_bytes == 0 || ingest.max_message_bytes > ingest.max_batch_bytes {
             return Err(invalid(
-                "ingest.max_message_bytes must be above 0 and at most ingest.max_batch_bytes".into(),
+                "ingest.max_message_bytes must be above 0 and at most ingest.max_batch_bytes"
+                    .into(),
             ));
         }
         if ingest.max_batch_bytes > 16 * 1024 * 1024 {
@@ -232,7 +238,8 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_which_beats_defaults() {
-        let text = "listen = \"127.0.0.1:9000\"\ndata = \"/tmp/x\"\n[ingest]\ndedup_window_days = 10\n";
+        let text =
+            "listen = \"127.0.0.1:9000\"\ndata = \"/tmp/x\"\n[ingest]\ndedup_window_days = 10\n";
         let config = Config::from_toml(text, Overrides::default()).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.ingest.dedup_window.as_secs(), 10 * 86_400);
@@ -255,11 +262,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tenure.toml");
         std::fs::write(&path, "[ingest]\ndedup_windw_days = 9\n").unwrap();
-        let err = Config::load(Some(&path), Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(Some(&path), Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dedup_windw_days"), "{err}");
         assert!(err.contains("tenure.toml"), "{err}");
         std::fs::write(&path, "[taxonomy]\nlogins = [\"x\"]\n").unwrap();
-        let err = Config::load(Some(&path), Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(Some(&path), Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("logins"), "{err}");
     }
 

@@ -107,7 +107,11 @@ pub struct Taxonomy {
 
 fn default_events(kind: ActivityKind) -> &'static [&'static str] {
     match kind {
-        ActivityKind::Consume => &["Alert Email Received", "Alert Email Opened", "Digest Received"],
+        ActivityKind::Consume => &[
+            "Alert Email Received",
+            "Alert Email Opened",
+            "Digest Received",
+        ],
         ActivityKind::Login => &["Signed In"],
         ActivityKind::Research => &[
             "Company Viewed",
@@ -175,7 +179,10 @@ impl Taxonomy {
     /// The kind of a `track` event (other call types are classified by
     /// [`Taxonomy::classify_call`]).
     pub fn kind_of(&self, event: &str) -> ActivityKind {
-        self.by_event.get(event).copied().unwrap_or(ActivityKind::Other)
+        self.by_event
+            .get(event)
+            .copied()
+            .unwrap_or(ActivityKind::Other)
     }
 
     /// Every (event, kind) pair, sorted, for storing beside the data so a

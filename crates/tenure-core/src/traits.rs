@@ -169,10 +169,19 @@ mod tests {
     #[test]
     fn recognised_fields_are_normalised() {
         let a = Entity::Account;
-        assert_eq!(normalise(a, "mrr", &json!("1200.5")).unwrap(), json!(1200.5));
+        assert_eq!(
+            normalise(a, "mrr", &json!("1200.5")).unwrap(),
+            json!(1200.5)
+        );
         assert_eq!(normalise(a, "mrr", &json!(10)).unwrap(), json!(10.0));
-        assert_eq!(normalise(a, "seats_purchased", &json!(25)).unwrap(), json!(25));
-        assert_eq!(normalise(a, "archived", &json!("yes")).unwrap(), json!(true));
+        assert_eq!(
+            normalise(a, "seats_purchased", &json!(25)).unwrap(),
+            json!(25)
+        );
+        assert_eq!(
+            normalise(a, "archived", &json!("yes")).unwrap(),
+            json!(true)
+        );
         assert_eq!(normalise(a, "archived", &json!(0)).unwrap(), json!(false));
         assert_eq!(
             normalise(a, "renewal_date", &json!("2025-03-31T10:00:00Z")).unwrap(),
@@ -183,29 +192,50 @@ mod tests {
             normalise(u, "groups", &json!(["emea", "sales", "emea"])).unwrap(),
             json!(["emea", "sales"])
         );
-        assert_eq!(from_text(u, "groups", "sales; emea").unwrap(), json!(["emea", "sales"]));
+        assert_eq!(
+            from_text(u, "groups", "sales; emea").unwrap(),
+            json!(["emea", "sales"])
+        );
         assert_eq!(
             normalise(u, "seat_assigned_at", &json!("2024-01-02T03:04:05+00:00")).unwrap(),
             json!("2024-01-02T03:04:05Z")
         );
-        assert_eq!(normalise(u, "seat_assigned_at", &json!(null)).unwrap(), json!(null));
+        assert_eq!(
+            normalise(u, "seat_assigned_at", &json!(null)).unwrap(),
+            json!(null)
+        );
         assert_eq!(from_text(u, "seat_assigned_at", "").unwrap(), json!(null));
     }
 
     #[test]
     fn bad_values_say_what_was_expected() {
         let a = Entity::Account;
-        assert!(normalise(a, "mrr", &json!(-1)).unwrap_err().contains("non-negative"));
+        assert!(
+            normalise(a, "mrr", &json!(-1))
+                .unwrap_err()
+                .contains("non-negative")
+        );
         assert!(normalise(a, "seats_purchased", &json!(2.5)).is_err());
-        assert!(normalise(a, "archived", &json!("maybe")).unwrap_err().contains("true or false"));
-        assert!(normalise(a, "renewal_date", &json!("soon")).unwrap_err().contains("date"));
+        assert!(
+            normalise(a, "archived", &json!("maybe"))
+                .unwrap_err()
+                .contains("true or false")
+        );
+        assert!(
+            normalise(a, "renewal_date", &json!("soon"))
+                .unwrap_err()
+                .contains("date")
+        );
         assert!(normalise(Entity::User, "groups", &json!({"a": 1})).is_err());
     }
 
     #[test]
     fn free_form_traits_pass_unchanged() {
         let value = json!({"nested": [1, 2]});
-        assert_eq!(normalise(Entity::Account, "industry", &value).unwrap(), value);
+        assert_eq!(
+            normalise(Entity::Account, "industry", &value).unwrap(),
+            value
+        );
         assert!(!is_recognised(Entity::Account, "industry"));
         assert!(is_recognised(Entity::User, "groups"));
     }

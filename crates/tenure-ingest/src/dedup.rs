@@ -123,7 +123,9 @@ mod tests {
 
     #[test]
     fn fingerprints_differ_for_different_ids() {
-        let ids: std::collections::HashSet<_> = (0..10_000).map(|i| Fingerprint::of(&i.to_string())).collect();
+        let ids: std::collections::HashSet<_> = (0..10_000)
+            .map(|i| Fingerprint::of(&i.to_string()))
+            .collect();
         assert_eq!(ids.len(), 10_000);
     }
 }

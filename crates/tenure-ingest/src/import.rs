@@ -87,7 +87,10 @@ fn open(path: &Path, progress: Box<dyn FnMut(u64)>) -> Result<Box<dyn BufRead>, 
         progress,
     };
     Ok(if gzip {
-        Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(counted)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(counted),
+        ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, counted))
     })
@@ -139,10 +142,12 @@ pub fn import_events(
         let mut pending = Pending::default();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).map_err(|source| ImportError::Io {
-                file: path.to_path_buf(),
-                source,
-            })?;
+            let n = reader
+                .read_line(&mut line)
+                .map_err(|source| ImportError::Io {
+                    file: path.to_path_buf(),
+                    source,
+                })?;
             if n == 0 {
                 break;
             }
@@ -213,7 +218,9 @@ pub fn import_csv(
         field: field.to_string(),
         reason,
     };
-    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
     let headers: Vec<String> = csv
         .headers()
         .map_err(|e| invalid(1, "", format!("cannot read the header row: {e}")))?
@@ -229,10 +236,12 @@ pub fn import_csv(
             return Err(invalid(1, column, "this column is required".into()));
         }
     }
-    let known = store.known_ids(entity).map_err(|source| ImportError::Store {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let known = store
+        .known_ids(entity)
+        .map_err(|source| ImportError::Store {
+            file: path.to_path_buf(),
+            source,
+        })?;
     let (records, outcome) = in_transaction(store, path, |store| {
         let mut batch = WriteBatch::default();
         let mut records = 0u64;
@@ -242,7 +251,8 @@ pub fn import_csv(
                 invalid(line, "", e.to_string())
             })?;
             let line = row.position().map_or(0, |p| p.line());
-            let cells: Vec<(&str, &str)> = headers.iter().map(String::as_str).zip(row.iter()).collect();
+            let cells: Vec<(&str, &str)> =
+                headers.iter().map(String::as_str).zip(row.iter()).collect();
             let id = cells
                 .iter()
                 .find(|(h, _)| *h == "id")
@@ -270,7 +280,8 @@ pub fn import_csv(
                 if !recognised && cell.is_empty() {
                     continue;
                 }
-                let value = traits::from_text(entity, header, cell).map_err(|r| invalid(line, header, r))?;
+                let value = traits::from_text(entity, header, cell)
+                    .map_err(|r| invalid(line, header, r))?;
                 if is_new && value.is_null() {
                     continue;
                 }

@@ -82,7 +82,9 @@ pub enum ParseError {
         size: usize,
         limit: usize,
     },
-    #[error("the body is {size} bytes or more, above the limit of {limit} bytes per request (after decompression)")]
+    #[error(
+        "the body is {size} bytes or more, above the limit of {limit} bytes per request (after decompression)"
+    )]
     BatchTooLarge { size: usize, limit: usize },
     #[error("{}: {reason}", location(*.index, field))]
     InvalidMessage {
@@ -132,7 +134,11 @@ pub fn parse_body(
                 if serde_json::from_slice::<IgnoredAny>(body).is_err() {
                     ParseError::InvalidJson(e.to_string())
                 } else {
-                    invalid(None, "batch", format!("expected {{\"batch\": [messages]}} ({e})"))
+                    invalid(
+                        None,
+                        "batch",
+                        format!("expected {{\"batch\": [messages]}} ({e})"),
+                    )
                 }
             })?;
             let sent_at = match &parsed.sent_at {
@@ -149,8 +155,8 @@ pub fn parse_body(
                         limit: limits.max_message_bytes,
                     });
                 }
-                let value: Value =
-                    serde_json::from_str(text).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+                let value: Value = serde_json::from_str(text)
+                    .map_err(|e| ParseError::InvalidJson(e.to_string()))?;
                 let ctx = MessageContext {
                     index: Some(i),
                     forced_type: None,
@@ -195,7 +201,12 @@ pub fn parse_body(
 }
 
 /// Parses one message of a JSONL import (one line).
-pub fn parse_line(line: &str, limits: Limits, taxonomy: &Taxonomy, source: Source) -> Result<Message, ParseError> {
+pub fn parse_line(
+    line: &str,
+    limits: Limits,
+    taxonomy: &Taxonomy,
+    source: Source,
+) -> Result<Message, ParseError> {
     if line.len() > limits.max_message_bytes {
         return Err(ParseError::MessageTooLarge {
             index: None,
@@ -203,7 +214,8 @@ pub fn parse_line(line: &str, limits: Limits, taxonomy: &Taxonomy, source: Sourc
             limit: limits.max_message_bytes,
         });
     }
-    let value: Value = serde_json::from_str(line).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
     let ctx = MessageContext {
         index: None,
         forced_type: None,
@@ -232,7 +244,9 @@ fn invalid(index: Option<usize>, field: &str, reason: impl Into<String>) -> Pars
 
 fn time_value(value: &Value) -> Result<DateTime<Utc>, String> {
     match value {
-        Value::String(s) => parse_timestamp(s).ok_or_else(|| format!("{s:?} is not an ISO 8601 timestamp")),
+        Value::String(s) => {
+            parse_timestamp(s).ok_or_else(|| format!("{s:?} is not an ISO 8601 timestamp"))
+        }
         _ => Err("expected an ISO 8601 timestamp string".into()),
     }
 }
@@ -299,7 +313,11 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
         }
         None => match obj.get("type") {
             Some(Value::String(t)) => CallType::parse(t).ok_or_else(|| {
-                invalid(index, "type", format!("{t:?} is not one of track, identify, group, page, screen, alias"))
+                invalid(
+                    index,
+                    "type",
+                    format!("{t:?} is not one of track, identify, group, page, screen, alias"),
+                )
             })?,
             None | Some(Value::Null) => return Err(invalid(index, "type", "is required")),
             Some(_) => return Err(invalid(index, "type", "expected a string")),
@@ -375,29 +393,65 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
                 merged.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
             if let Some(user) = &user_id {
-                changes.push(change(Entity::User, user, "id", Value::String(user.clone()), timestamp));
+                changes.push(change(
+                    Entity::User,
+                    user,
+                    "id",
+                    Value::String(user.clone()),
+                    timestamp,
+                ));
                 user_changes(&f, user, &merged, timestamp, &mut changes)?;
                 if let Some(group) = &group_in_context {
-                    changes.push(change(Entity::User, user, "account_id", Value::String(group.clone()), timestamp));
+                    changes.push(change(
+                        Entity::User,
+                        user,
+                        "account_id",
+                        Value::String(group.clone()),
+                        timestamp,
+                    ));
                 }
             }
             trait_map = Some(merged);
             ActivityKind::Profile
         }
         CallType::Group => {
-            let group = f.id("groupId")?.ok_or_else(|| f.err("groupId", "a group call needs a groupId"))?;
+            let group = f
+                .id("groupId")?
+                .ok_or_else(|| f.err("groupId", "a group call needs a groupId"))?;
             let traits = f.object("traits")?.cloned().unwrap_or_default();
             // The account exists from its first group call, traits or not.
-            changes.push(change(Entity::Account, &group, "id", Value::String(group.clone()), timestamp));
+            changes.push(change(
+                Entity::Account,
+                &group,
+                "id",
+                Value::String(group.clone()),
+                timestamp,
+            ));
             for (key, value) in traits.iter().filter(|(k, _)| k.as_str() != "id") {
-                let field = if key == "createdAt" { "created_at" } else { key.as_str() };
+                let field = if key == "createdAt" {
+                    "created_at"
+                } else {
+                    key.as_str()
+                };
                 let value = traits::normalise(Entity::Account, field, value)
                     .map_err(|r| f.err(&format!("traits.{key}"), r))?;
                 changes.push(change(Entity::Account, &group, field, value, timestamp));
             }
             if let Some(user) = &user_id {
-                changes.push(change(Entity::User, user, "id", Value::String(user.clone()), timestamp));
-                changes.push(change(Entity::User, user, "account_id", Value::String(group.clone()), timestamp));
+                changes.push(change(
+                    Entity::User,
+                    user,
+                    "id",
+                    Value::String(user.clone()),
+                    timestamp,
+                ));
+                changes.push(change(
+                    Entity::User,
+                    user,
+                    "account_id",
+                    Value::String(group.clone()),
+                    timestamp,
+                ));
             }
             account_id = Some(group);
             trait_map = Some(traits);
@@ -455,15 +509,26 @@ fn user_changes(
     out: &mut Vec<EntityChange>,
 ) -> Result<(), ParseError> {
     for (key, value) in traits_in.iter().filter(|(k, _)| k.as_str() != "id") {
-        let field = if key == "createdAt" { "created_at" } else { key.as_str() };
-        let value = traits::normalise(Entity::User, field, value).map_err(|r| f.err(&format!("traits.{key}"), r))?;
+        let field = if key == "createdAt" {
+            "created_at"
+        } else {
+            key.as_str()
+        };
+        let value = traits::normalise(Entity::User, field, value)
+            .map_err(|r| f.err(&format!("traits.{key}"), r))?;
         out.push(change(Entity::User, user, field, value, at));
     }
     if !traits_in.contains_key("account_id")
         && let Some(company) = traits_in.get("company").and_then(Value::as_object)
         && let Some(id) = id_value(company.get("id")).map_err(|r| f.err("traits.company.id", r))?
     {
-        out.push(change(Entity::User, user, "account_id", Value::String(id), at));
+        out.push(change(
+            Entity::User,
+            user,
+            "account_id",
+            Value::String(id),
+            at,
+        ));
     }
     Ok(())
 }
@@ -490,8 +555,14 @@ mod tests {
 
     fn one(body: Value) -> Result<Message, ParseError> {
         let bytes = json!({"batch": [body]}).to_string();
-        parse_body(bytes.as_bytes(), Endpoint::Batch, Limits::default(), &Taxonomy::default(), http())
-            .map(|mut p| p.messages.remove(0))
+        parse_body(
+            bytes.as_bytes(),
+            Endpoint::Batch,
+            Limits::default(),
+            &Taxonomy::default(),
+            http(),
+        )
+        .map(|mut p| p.messages.remove(0))
     }
 
     #[test]
@@ -502,19 +573,34 @@ mod tests {
         let m = one(json!({"type": "track", "userId": "u", "event": "Signed In",
                            "timestamp": "2026-03-01T11:50:00Z", "sentAt": "2026-03-01T11:50:05Z"}))
         .unwrap();
-        assert_eq!(m.event.timestamp, parse_timestamp("2026-03-01T12:00:05Z").unwrap());
-        assert_eq!(m.event.original_timestamp, parse_timestamp("2026-03-01T11:50:00Z"));
+        assert_eq!(
+            m.event.timestamp,
+            parse_timestamp("2026-03-01T12:00:05Z").unwrap()
+        );
+        assert_eq!(
+            m.event.original_timestamp,
+            parse_timestamp("2026-03-01T11:50:00Z")
+        );
         // originalTimestamp wins over timestamp as the client time.
         let m = one(json!({"type": "track", "userId": "u", "event": "Signed In",
                            "originalTimestamp": "2026-03-01T11:00:00Z", "timestamp": "2020-01-01T00:00:00Z",
                            "sentAt": "2026-03-01T11:00:10Z"}))
         .unwrap();
-        assert_eq!(m.event.timestamp, parse_timestamp("2026-03-01T12:00:00Z").unwrap());
+        assert_eq!(
+            m.event.timestamp,
+            parse_timestamp("2026-03-01T12:00:00Z").unwrap()
+        );
         // No sentAt: the client time as it is; no client time: receivedAt.
         let m = one(json!({"type": "track", "userId": "u", "event": "E", "timestamp": "2025-01-01T00:00:00Z"})).unwrap();
-        assert_eq!(m.event.timestamp, parse_timestamp("2025-01-01T00:00:00Z").unwrap());
+        assert_eq!(
+            m.event.timestamp,
+            parse_timestamp("2025-01-01T00:00:00Z").unwrap()
+        );
         let m = one(json!({"type": "track", "userId": "u", "event": "E"})).unwrap();
-        assert_eq!(m.event.timestamp, parse_timestamp("2026-03-01T12:00:10Z").unwrap());
+        assert_eq!(
+            m.event.timestamp,
+            parse_timestamp("2026-03-01T12:00:10Z").unwrap()
+        );
     }
 
     #[test]
@@ -522,8 +608,18 @@ mod tests {
         let body = json!({"sentAt": "2026-03-01T12:00:00Z", "batch": [
             {"type": "track", "userId": "u", "event": "E", "timestamp": "2026-03-01T11:00:00Z"}
         ]});
-        let parsed = parse_body(body.to_string().as_bytes(), Endpoint::Batch, Limits::default(), &Taxonomy::default(), http()).unwrap();
-        assert_eq!(parsed.messages[0].event.timestamp, parse_timestamp("2026-03-01T11:00:10Z").unwrap());
+        let parsed = parse_body(
+            body.to_string().as_bytes(),
+            Endpoint::Batch,
+            Limits::default(),
+            &Taxonomy::default(),
+            http(),
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.messages[0].event.timestamp,
+            parse_timestamp("2026-03-01T11:00:10Z").unwrap()
+        );
     }
 
     #[test]
@@ -541,22 +637,39 @@ mod tests {
     fn identify_and_group_become_trait_changes() {
         let m = one(json!({"type": "identify", "userId": "u", "traits": {"email": "e@x", "createdAt": "2025-01-01"},
                            "context": {"traits": {"role": "cs"}, "groupId": "acme"}})).unwrap();
-        let fields: Vec<(&str, Value)> = m.changes.iter().map(|c| (c.field.as_str(), c.value.clone())).collect();
+        let fields: Vec<(&str, Value)> = m
+            .changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.value.clone()))
+            .collect();
         assert!(fields.contains(&("email", json!("e@x"))));
         assert!(fields.contains(&("role", json!("cs"))));
         assert!(fields.contains(&("created_at", json!("2025-01-01T00:00:00Z"))));
         assert!(fields.contains(&("account_id", json!("acme"))));
-        let m = one(json!({"type": "identify", "userId": "u", "traits": {"company": {"id": 42}}})).unwrap();
-        assert!(m.changes.iter().any(|c| c.field == "account_id" && c.value == json!("42")));
-        let m = one(json!({"type": "group", "userId": "u", "groupId": 7, "traits": {"archived": "true"}})).unwrap();
+        let m = one(json!({"type": "identify", "userId": "u", "traits": {"company": {"id": 42}}}))
+            .unwrap();
+        assert!(
+            m.changes
+                .iter()
+                .any(|c| c.field == "account_id" && c.value == json!("42"))
+        );
+        let m = one(
+            json!({"type": "group", "userId": "u", "groupId": 7, "traits": {"archived": "true"}}),
+        )
+        .unwrap();
         assert_eq!(m.event.account_id.as_deref(), Some("7"));
-        assert!(m.changes.iter().any(|c| c.entity == Entity::Account && c.field == "archived" && c.value == json!(true)));
+        assert!(m.changes.iter().any(|c| c.entity == Entity::Account
+            && c.field == "archived"
+            && c.value == json!(true)));
     }
 
     #[test]
     fn errors_name_the_message_and_field() {
         let err = one(json!({"type": "group", "userId": "u", "groupId": "g", "traits": {"seats_purchased": -1}})).unwrap_err();
-        assert_eq!(err.to_string(), "batch[0].traits.seats_purchased: expected a whole number from 0");
+        assert_eq!(
+            err.to_string(),
+            "batch[0].traits.seats_purchased: expected a whole number from 0"
+        );
         let err = one(json!({"type": "track", "anonymousId": null, "event": "E"})).unwrap_err();
         assert!(err.to_string().starts_with("batch[0].userId:"), "{err}");
         let err = one(json!({"type": "alias", "userId": "u"})).unwrap_err();

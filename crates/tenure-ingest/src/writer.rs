@@ -10,8 +10,8 @@ use crate::dedup::{DedupWindow, Fingerprint};
 use crate::resolve::{Pending, UserAccounts};
 use crate::segment::Message;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tenure_core::Clock;
@@ -77,7 +77,8 @@ impl Writer {
     ) -> Result<(Self, StartInfo), StoreError> {
         let now = clock.now();
         let mut window = DedupWindow::new(config.dedup_window);
-        let since = now - chrono::Duration::from_std(config.dedup_window).unwrap_or(chrono::Duration::days(7));
+        let since = now
+            - chrono::Duration::from_std(config.dedup_window).unwrap_or(chrono::Duration::days(7));
         store.for_each_message_id_since(since, &mut |id, at| {
             window.insert(Fingerprint::of(id), at.timestamp());
         })?;
@@ -117,20 +118,29 @@ impl Writer {
             .clone()
             .ok_or(WriterError::Stopped)?;
         let (reply, answer) = oneshot::channel();
-        sender.try_send(Job { messages, reply }).map_err(|e| match e {
-            TrySendError::Full(_) => WriterError::Overloaded {
-                queue: self.queue_batches,
-            },
-            TrySendError::Disconnected(_) => WriterError::Stopped,
-        })?;
+        sender
+            .try_send(Job { messages, reply })
+            .map_err(|e| match e {
+                TrySendError::Full(_) => WriterError::Overloaded {
+                    queue: self.queue_batches,
+                },
+                TrySendError::Disconnected(_) => WriterError::Stopped,
+            })?;
         answer.await.map_err(|_| WriterError::Stopped)?
     }
 
     /// Stops taking batches, lets the thread commit what is queued, and
     /// waits for it. Blocks: call it off the async runtime.
     pub fn shutdown(&self) {
-        self.sender.lock().expect("the sender lock is never poisoned").take();
-        let thread = self.thread.lock().expect("the thread lock is never poisoned").take();
+        self.sender
+            .lock()
+            .expect("the sender lock is never poisoned")
+            .take();
+        let thread = self
+            .thread
+            .lock()
+            .expect("the thread lock is never poisoned")
+            .take();
         if let Some(thread) = thread
             && thread.join().is_err()
         {

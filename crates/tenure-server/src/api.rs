@@ -9,12 +9,16 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// `GET /api/v1/stats` (admin or viewer key).
-pub async fn stats(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn stats(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     auth::require_reader(&state, &headers)?;
-    let stats = tokio::task::spawn_blocking(move || state.reader.lock().expect("reader lock").stats())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stats =
+        tokio::task::spawn_blocking(move || state.reader.lock().expect("reader lock").stats())
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(stats).into_response())
 }
 
@@ -26,7 +30,10 @@ pub async fn healthz() -> Response {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.encode(),
     )
         .into_response()

@@ -53,7 +53,12 @@ impl KeyCache {
             *last = Instant::now();
         }
         self.reload(state)?;
-        Ok(self.by_hash.read().expect("key cache lock").get(&hash).cloned())
+        Ok(self
+            .by_hash
+            .read()
+            .expect("key cache lock")
+            .get(&hash)
+            .cloned())
     }
 
     /// Reads the live keys again (after a key is created or revoked).
@@ -72,7 +77,9 @@ impl KeyCache {
 /// The write key from `Authorization: Basic base64(key:)`, if present.
 pub fn basic_user(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
@@ -84,7 +91,9 @@ pub fn basic_user(headers: &HeaderMap) -> Option<String> {
 /// The API key from `Authorization: Bearer KEY`, if present.
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     let token = token.trim();
     (!token.is_empty()).then(|| token.to_string())
 }
@@ -102,8 +111,9 @@ pub fn check_write_key(state: &AppState, key: Option<&str>) -> Result<KeyInfo, A
 
 /// Checks an API key that may read everything (admin or viewer).
 pub fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, ApiError> {
-    let key = bearer(headers)
-        .ok_or_else(|| ApiError::Unauthorized("an API key is required: Authorization: Bearer KEY".into()))?;
+    let key = bearer(headers).ok_or_else(|| {
+        ApiError::Unauthorized("an API key is required: Authorization: Bearer KEY".into())
+    })?;
     match state.keys.lookup(state, &key)? {
         Some(info) if info.role.can_read_all() => Ok(info),
         Some(info) => Err(ApiError::Forbidden(format!(

@@ -20,7 +20,12 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" | "text/plain" => Ok(()),
         "" => Err(ApiError::UnsupportedMediaType(
@@ -68,7 +73,11 @@ pub fn gunzip(raw: &[u8], limit: usize) -> Result<Vec<u8>, ApiError> {
     MultiGzDecoder::new(raw)
         .take(limit as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| ApiError::Parse(ParseError::InvalidJson(format!("the gzip body cannot be decompressed: {e}"))))?;
+        .map_err(|e| {
+            ApiError::Parse(ParseError::InvalidJson(format!(
+                "the gzip body cannot be decompressed: {e}"
+            )))
+        })?;
     if out.len() > limit {
         return Err(too_large(out.len(), limit));
     }

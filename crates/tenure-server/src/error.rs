@@ -53,12 +53,18 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Self::Parse(_) => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType(_) | Self::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) | Self::UnsupportedEncoding(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Writer(WriterError::Overloaded { .. } | WriterError::Stopped) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Writer(WriterError::Store(_)) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Writer(WriterError::Overloaded { .. } | WriterError::Stopped) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Writer(WriterError::Store(_)) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -72,7 +78,11 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let mut response = (status, Json(json!({"error": {"code": self.code(), "message": message}}))).into_response();
+        let mut response = (
+            status,
+            Json(json!({"error": {"code": self.code(), "message": message}})),
+        )
+            .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

@@ -14,7 +14,12 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// A new key: the secret (to show once) and what to store.
-pub fn generate(role: Role, account_id: Option<String>, label: Option<String>, now: DateTime<Utc>) -> (String, NewKey) {
+pub fn generate(
+    role: Role,
+    account_id: Option<String>,
+    label: Option<String>,
+    now: DateTime<Utc>,
+) -> (String, NewKey) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let kind = match role {

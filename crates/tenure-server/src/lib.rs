@@ -46,7 +46,11 @@ pub struct AppState {
 
 /// Builds the state: syncs the taxonomy, loads keys and the dedup window,
 /// and starts the writer, which takes `store`.
-pub fn prepare(config: Config, mut store: Box<dyn Store>, clock: Arc<dyn Clock>) -> Result<Arc<AppState>, ServerError> {
+pub fn prepare(
+    config: Config,
+    mut store: Box<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<AppState>, ServerError> {
     store.sync_taxonomy(&config.taxonomy)?;
     let reader = store.reader()?;
     let keys = auth::KeyCache::load(reader.as_ref())?;
@@ -103,7 +107,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let app = router(state.clone());
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     tracing::info!(message = "Requests drained; stopping the writer.");
     tokio::task::spawn_blocking(move || state.writer.shutdown())
         .await

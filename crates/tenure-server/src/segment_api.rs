@@ -22,7 +22,11 @@ pub async fn track(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     handle(&state, &headers, body, Endpoint::Single(CallType::Track)).await
 }
 
-pub async fn identify(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn identify(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     handle(&state, &headers, body, Endpoint::Single(CallType::Identify)).await
 }
 
@@ -34,7 +38,11 @@ pub async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     handle(&state, &headers, body, Endpoint::Single(CallType::Page)).await
 }
 
-pub async fn screen(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn screen(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     handle(&state, &headers, body, Endpoint::Single(CallType::Screen)).await
 }
 
@@ -46,10 +54,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, endpoint: End
     let started = Instant::now();
     match ingest(state, headers, body, endpoint).await {
         Ok(ack) => {
-            state
-                .metrics
-                .accepted(ack.stored, ack.duplicates, started.elapsed(), ack.commit_time);
-            Json(json!({"success": true, "stored": ack.stored, "duplicates": ack.duplicates})).into_response()
+            state.metrics.accepted(
+                ack.stored,
+                ack.duplicates,
+                started.elapsed(),
+                ack.commit_time,
+            );
+            Json(json!({"success": true, "stored": ack.stored, "duplicates": ack.duplicates}))
+                .into_response()
         }
         Err(error) => {
             state.metrics.rejected(&error);
@@ -64,7 +76,12 @@ struct KeyOnly {
     write_key: Option<String>,
 }
 
-async fn ingest(state: &AppState, headers: &HeaderMap, body: Body, endpoint: Endpoint) -> Result<Ack, ApiError> {
+async fn ingest(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+) -> Result<Ack, ApiError> {
     let header_key = auth::basic_user(headers);
     if let Some(key) = &header_key {
         auth::check_write_key(state, Some(key))?;
@@ -84,7 +101,9 @@ async fn ingest(state: &AppState, headers: &HeaderMap, body: Body, endpoint: End
         // without a valid key learns nothing about its payload.
         let key = match &parsed {
             Ok(p) => p.write_key.clone(),
-            Err(_) => serde_json::from_slice::<KeyOnly>(&bytes).ok().and_then(|k| k.write_key),
+            Err(_) => serde_json::from_slice::<KeyOnly>(&bytes)
+                .ok()
+                .and_then(|k| k.write_key),
         };
         auth::check_write_key(state, key.as_deref())?;
     }

@@ -20,8 +20,14 @@ pub enum StoreError {
         "the store {path} is in use by another process (is `tenure serve` running on it?); stop it first, or go through its HTTP API"
     )]
     Locked { path: String },
-    #[error("the store {path} was written by a newer Tenure (schema version {found}, this build knows up to {known})")]
-    TooNew { path: String, found: i64, known: i64 },
+    #[error(
+        "the store {path} was written by a newer Tenure (schema version {found}, this build knows up to {known})"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     #[error("store error: {0}")]
     Engine(#[from] duckdb::Error),
     #[error("cannot create data directory {path}: {source}")]

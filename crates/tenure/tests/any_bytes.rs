@@ -19,7 +19,11 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().unwrap();
         let key = create_key(dir.path(), &["--write"]);
         let server = Server::start(dir.path());
-        Fixture { _dir: dir, server, key }
+        Fixture {
+            _dir: dir,
+            server,
+            key,
+        }
     })
 }
 
@@ -27,7 +31,8 @@ fn json_ish() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..2048),
         "[\\[\\]{}\",:a-z0-9 .-]{0,400}".prop_map(|s| s.into_bytes()),
-        "\\{\"batch\": \\[\\{\"type\": \"(track|identify|group|alias)\"[^\\]]{0,200}\\]\\}".prop_map(|s| s.into_bytes()),
+        "\\{\"batch\": \\[\\{\"type\": \"(track|identify|group|alias)\"[^\\]]{0,200}\\]\\}"
+            .prop_map(|s| s.into_bytes()),
     ]
 }
 

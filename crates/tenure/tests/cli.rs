@@ -30,7 +30,13 @@ fn unknown_config_keys_name_key_and_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("tenure.toml");
     std::fs::write(&config, "[ingest]\nmax_batch_byte = 10\n").unwrap();
-    let (ok, _, err) = tenure(&["stats", "--config", config.to_str().unwrap(), "--data", dir.path().to_str().unwrap()]);
+    let (ok, _, err) = tenure(&[
+        "stats",
+        "--config",
+        config.to_str().unwrap(),
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(!ok);
     assert!(err.contains("max_batch_byte"), "{err}");
     assert!(err.contains("tenure.toml"), "{err}");
@@ -48,7 +54,13 @@ fn keys_are_shown_once_stored_hashed_and_revocable() {
     let keys: serde_json::Value = serde_json::from_str(&out).unwrap();
     let id = keys[0]["id"].as_str().unwrap().to_string();
     assert_eq!(keys[0]["role"], "viewer");
-    assert_eq!(common::count(dir.path(), &format!("SELECT count(*) FROM keys WHERE hash = '{secret}'")), 0);
+    assert_eq!(
+        common::count(
+            dir.path(),
+            &format!("SELECT count(*) FROM keys WHERE hash = '{secret}'")
+        ),
+        0
+    );
     let (ok, _, err) = tenure(&["keys", "create", "--data", d, "--role", "account-admin"]);
     assert!(!ok, "account-admin needs --account");
     assert!(err.contains("--account"), "{err}");

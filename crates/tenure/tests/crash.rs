@@ -20,7 +20,11 @@ fn batch(n: usize) -> serde_json::Value {
 
 #[test]
 fn acknowledged_events_survive_sigkill_exactly_once() {
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     eprintln!("crash test seed {seed}");
     let mut state = seed;
     let mut random = move |below: u64| {
@@ -69,13 +73,26 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
         server.kill9();
         stop.store(true, Ordering::SeqCst);
         let (todo, reached) = sender.join().unwrap();
-        let acked_now: std::collections::HashSet<usize> = acked.lock().unwrap().iter().copied().collect();
-        unacked = todo[..reached].iter().copied().filter(|n| !acked_now.contains(n)).collect();
+        let acked_now: std::collections::HashSet<usize> =
+            acked.lock().unwrap().iter().copied().collect();
+        unacked = todo[..reached]
+            .iter()
+            .copied()
+            .filter(|n| !acked_now.contains(n))
+            .collect();
         next_batch = todo.iter().copied().max().unwrap_or(next_batch) + 1;
-        eprintln!("round {round}: {} batches acknowledged so far, {} to retry", acked_now.len(), unacked.len());
+        eprintln!(
+            "round {round}: {} batches acknowledged so far, {} to retry",
+            acked_now.len(),
+            unacked.len()
+        );
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 5, "the server acknowledged some batches ({})", acked.len());
+    assert!(
+        acked.len() > 5,
+        "the server acknowledged some batches ({})",
+        acked.len()
+    );
     let data = dir.path();
     let stored: std::collections::HashMap<String, String> = rows(
         data,
@@ -132,5 +149,8 @@ fn sigterm_finishes_in_flight_batches_and_exits_cleanly() {
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     let acked = acked.lock().unwrap().len() as i64;
     assert!(acked > 0);
-    assert_eq!(count(dir.path(), "SELECT count(*) FROM events"), acked * 100);
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM events"),
+        acked * 100
+    );
 }

@@ -40,17 +40,34 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     enc.write_all(events_jsonl(500, true).as_bytes()).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
 
-    let (ok, out, err) = tenure(&["import", "events", "--data", d, plain.to_str().unwrap(), gz.to_str().unwrap()]);
+    let (ok, out, err) = tenure(&[
+        "import",
+        "events",
+        "--data",
+        d,
+        plain.to_str().unwrap(),
+        gz.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("1000 events stored"), "{out}");
     assert!(out.contains("500 events stored"), "{out}");
     // Again: nothing new, even for the events without a messageId.
-    let (ok, out, err) = tenure(&["import", "events", "--data", d, plain.to_str().unwrap(), gz.to_str().unwrap()]);
+    let (ok, out, err) = tenure(&[
+        "import",
+        "events",
+        "--data",
+        d,
+        plain.to_str().unwrap(),
+        gz.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("0 events stored"), "{out}");
     assert_eq!(count(&data, "SELECT count(*) FROM events"), 1500);
     assert_eq!(
-        rows(&data, "SELECT timestamp FROM events WHERE message_id = 'imp-0'"),
+        rows(
+            &data,
+            "SELECT timestamp FROM events WHERE message_id = 'imp-0'"
+        ),
         vec![vec!["2026-02-01 10:00:00"]],
         "an imported message without receivedAt keeps its own timestamp"
     );
@@ -66,11 +83,18 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     assert!(err.contains("bad.jsonl:31"), "{err}");
     assert!(err.contains("timestamp"), "{err}");
     let broken = dir.path().join("broken.jsonl");
-    write(&broken, "{\"type\": \"track\", \"userId\": \"x\", \"event\": \"E\"}\n{oops\n");
+    write(
+        &broken,
+        "{\"type\": \"track\", \"userId\": \"x\", \"event\": \"E\"}\n{oops\n",
+    );
     let (ok, _, err) = tenure(&["import", "events", "--data", d, broken.to_str().unwrap()]);
     assert!(!ok);
     assert!(err.contains("broken.jsonl:2"), "{err}");
-    assert_eq!(count(&data, "SELECT count(*) FROM events"), 1500, "failed files add nothing");
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM events"),
+        1500,
+        "failed files add nothing"
+    );
 }
 
 #[test]
@@ -93,20 +117,56 @@ fn csv_imports_set_accounts_users_groups_and_history() {
          u2,a1,u2@a.test,Ugo,analyst,,emea,2025-01-03T00:00:00Z\n\
          u3,a2,u3@b.test,Uma,analyst,2025-06-02T00:00:00Z,,2025-06-01T00:00:00Z\n",
     );
-    let (ok, out, err) = tenure(&["import", "accounts", "--data", d, accounts.to_str().unwrap()]);
+    let (ok, out, err) = tenure(&[
+        "import",
+        "accounts",
+        "--data",
+        d,
+        accounts.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("2 records"), "{out}");
     let (ok, _, err) = tenure(&["import", "users", "--data", d, users.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert_eq!(
-        rows(&data, "SELECT id, name, plan, mrr, seats_purchased, renewal_date, archived, has_portal_access, csm_owner, created_at, traits FROM accounts ORDER BY id"),
+        rows(
+            &data,
+            "SELECT id, name, plan, mrr, seats_purchased, renewal_date, archived, has_portal_access, csm_owner, created_at, traits FROM accounts ORDER BY id"
+        ),
         vec![
-            vec!["a1", "Acme", "pro", "1200.0", "10", "2027-01-31", "false", "true", "ann", "2025-01-01 00:00:00", r#"{"region":"emea"}"#],
-            vec!["a2", "Beta", "basic", "99.5", "3", "NULL", "true", "false", "bob", "2025-06-01 00:00:00", "{}"],
+            vec![
+                "a1",
+                "Acme",
+                "pro",
+                "1200.0",
+                "10",
+                "2027-01-31",
+                "false",
+                "true",
+                "ann",
+                "2025-01-01 00:00:00",
+                r#"{"region":"emea"}"#
+            ],
+            vec![
+                "a2",
+                "Beta",
+                "basic",
+                "99.5",
+                "3",
+                "NULL",
+                "true",
+                "false",
+                "bob",
+                "2025-06-01 00:00:00",
+                "{}"
+            ],
         ]
     );
     assert_eq!(
-        rows(&data, "SELECT id, account_id, seat_assigned_at, groups FROM users ORDER BY id"),
+        rows(
+            &data,
+            "SELECT id, account_id, seat_assigned_at, groups FROM users ORDER BY id"
+        ),
         vec![
             vec!["u1", "a1", "2025-01-05 00:00:00", "[emea, sales]"],
             vec!["u2", "a1", "NULL", "[emea]"],
@@ -116,15 +176,32 @@ fn csv_imports_set_accounts_users_groups_and_history() {
     assert_eq!(count(&data, "SELECT count(*) FROM groups"), 2);
     let history = count(&data, "SELECT count(*) FROM account_changes");
     // Re-importing the same file changes nothing.
-    let (ok, out, _) = tenure(&["import", "accounts", "--data", d, accounts.to_str().unwrap()]);
+    let (ok, out, _) = tenure(&[
+        "import",
+        "accounts",
+        "--data",
+        d,
+        accounts.to_str().unwrap(),
+    ]);
     assert!(ok);
     assert!(out.contains("0 trait changes stored"), "{out}");
-    assert_eq!(count(&data, "SELECT count(*) FROM account_changes"), history);
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM account_changes"),
+        history
+    );
 
     // A later change is kept with its time; the state at an earlier time is
     // still there to read.
     write(&accounts, "id,archived\na1,true\n");
-    let (ok, _, err) = tenure(&["import", "accounts", "--data", d, accounts.to_str().unwrap(), "--at", "2026-04-15T00:00:00Z"]);
+    let (ok, _, err) = tenure(&[
+        "import",
+        "accounts",
+        "--data",
+        d,
+        accounts.to_str().unwrap(),
+        "--at",
+        "2026-04-15T00:00:00Z",
+    ]);
     assert!(ok, "{err}");
     let as_of = |t: &str| {
         rows(
@@ -137,15 +214,25 @@ fn csv_imports_set_accounts_users_groups_and_history() {
     };
     assert_eq!(as_of("2026-03-31 23:59:59"), vec![vec!["false"]]);
     assert_eq!(as_of("2026-04-30 23:59:59"), vec![vec!["true"]]);
-    assert_eq!(rows(&data, "SELECT archived FROM accounts WHERE id = 'a1'"), vec![vec!["true"]]);
+    assert_eq!(
+        rows(&data, "SELECT archived FROM accounts WHERE id = 'a1'"),
+        vec![vec!["true"]]
+    );
 
     // Errors name the file, the line and the field.
-    write(&users, "id,account_id,seat_assigned_at\nu9,a1,2025-01-01\nu10,a1,someday\n");
+    write(
+        &users,
+        "id,account_id,seat_assigned_at\nu9,a1,2025-01-01\nu10,a1,someday\n",
+    );
     let (ok, _, err) = tenure(&["import", "users", "--data", d, users.to_str().unwrap()]);
     assert!(!ok);
     assert!(err.contains("users.csv:3"), "{err}");
     assert!(err.contains("seat_assigned_at"), "{err}");
-    assert_eq!(count(&data, "SELECT count(*) FROM users WHERE id = 'u9'"), 0, "nothing of a failed file is kept");
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM users WHERE id = 'u9'"),
+        0,
+        "nothing of a failed file is kept"
+    );
     write(&users, "id,email\nu9,x@y\n");
     let (ok, _, err) = tenure(&["import", "users", "--data", d, users.to_str().unwrap()]);
     assert!(!ok);

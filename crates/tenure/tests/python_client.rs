@@ -27,7 +27,12 @@ fn send(server: &Server, key: &str, gzip: bool, prefix: &str) -> Vec<Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_events.py");
     let out = Command::new(python())
         .arg(script)
-        .args([server.base.as_str(), key, if gzip { "1" } else { "0" }, prefix])
+        .args([
+            server.base.as_str(),
+            key,
+            if gzip { "1" } else { "0" },
+            prefix,
+        ])
         .output()
         .expect("python runs");
     assert!(
@@ -56,8 +61,14 @@ fn the_official_python_library_works_unmodified() {
     let data = dir.path();
     let sent: Vec<&Value> = plain.iter().chain(zipped.iter()).collect();
     assert_eq!(sent.len(), 2 * 29);
-    assert_eq!(count(data, "SELECT count(*) FROM events"), sent.len() as i64);
-    assert_eq!(count(data, "SELECT count(DISTINCT message_id) FROM events"), sent.len() as i64);
+    assert_eq!(
+        count(data, "SELECT count(*) FROM events"),
+        sent.len() as i64
+    );
+    assert_eq!(
+        count(data, "SELECT count(DISTINCT message_id) FROM events"),
+        sent.len() as i64
+    );
     for message in &sent {
         let id = message["messageId"].as_str().unwrap();
         let found = rows(
@@ -71,8 +82,13 @@ fn the_official_python_library_works_unmodified() {
         assert_eq!(found.len(), 1, "{id} stored once");
         let row = &found[0];
         assert_eq!(row[0], message["type"].as_str().unwrap(), "{id}");
-        let want = tenure_core::time::parse_timestamp(message["timestamp"].as_str().unwrap()).unwrap();
-        assert_eq!(row[1], want.format("%Y-%m-%d %H:%M:%S").to_string(), "{id}: client time kept");
+        let want =
+            tenure_core::time::parse_timestamp(message["timestamp"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            row[1],
+            want.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "{id}: client time kept"
+        );
         assert_eq!(row[2], "true", "{id}: timestamp corrected for clock skew");
         let prefix = id.split('-').next().unwrap();
         assert_eq!(row[3], format!("{prefix}-acct"), "{id}: account");
@@ -81,7 +97,9 @@ fn the_official_python_library_works_unmodified() {
         assert_eq!(
             rows(
                 data,
-                &format!("SELECT name, plan, mrr, seats_purchased FROM accounts WHERE id = '{prefix}-acct'")
+                &format!(
+                    "SELECT name, plan, mrr, seats_purchased FROM accounts WHERE id = '{prefix}-acct'"
+                )
             ),
             vec![vec!["Py Corp", "enterprise", "990.5", "25"]]
         );
@@ -94,8 +112,22 @@ fn the_official_python_library_works_unmodified() {
                 )
             ),
             vec![
-                vec![format!("{prefix}-u1"), format!("{prefix}-acct"), "u1@py.test".into(), "analyst".into(), "2026-03-01 00:00:00".into(), "[emea]".into()],
-                vec![format!("{prefix}-u2"), format!("{prefix}-acct"), "u2@py.test".into(), "analyst".into(), "2026-03-01 00:00:00".into(), "[emea]".into()],
+                vec![
+                    format!("{prefix}-u1"),
+                    format!("{prefix}-acct"),
+                    "u1@py.test".into(),
+                    "analyst".into(),
+                    "2026-03-01 00:00:00".into(),
+                    "[emea]".into()
+                ],
+                vec![
+                    format!("{prefix}-u2"),
+                    format!("{prefix}-acct"),
+                    "u2@py.test".into(),
+                    "analyst".into(),
+                    "2026-03-01 00:00:00".into(),
+                    "[emea]".into()
+                ],
             ]
         );
     }

@@ -96,20 +96,63 @@ fn every_call_type_is_stored_with_user_account_and_traits() {
 
     let data = dir.path();
     assert_eq!(
-        rows(data, "SELECT name, plan, mrr, seats_purchased, renewal_date, archived, has_portal_access, csm_owner, traits FROM accounts"),
-        vec![vec!["Acme", "pro", "1200.0", "10", "2027-03-31", "false", "true", "ann", r#"{"industry":"retail"}"#]]
+        rows(
+            data,
+            "SELECT name, plan, mrr, seats_purchased, renewal_date, archived, has_portal_access, csm_owner, traits FROM accounts"
+        ),
+        vec![vec![
+            "Acme",
+            "pro",
+            "1200.0",
+            "10",
+            "2027-03-31",
+            "false",
+            "true",
+            "ann",
+            r#"{"industry":"retail"}"#
+        ]]
     );
     assert_eq!(
-        rows(data, "SELECT id, account_id, email, name, role, seat_assigned_at, groups, traits FROM users ORDER BY id"),
+        rows(
+            data,
+            "SELECT id, account_id, email, name, role, seat_assigned_at, groups, traits FROM users ORDER BY id"
+        ),
         vec![
-            vec!["u1", "acme", "u1@acme.test", "Una", "analyst", "2026-01-02 00:00:00", "[emea, sales]", r#"{"favourite":"tea"}"#],
-            vec!["u2", "acme", "u2@acme.test", "NULL", "NULL", "NULL", "[]", "{}"],
+            vec![
+                "u1",
+                "acme",
+                "u1@acme.test",
+                "Una",
+                "analyst",
+                "2026-01-02 00:00:00",
+                "[emea, sales]",
+                r#"{"favourite":"tea"}"#
+            ],
+            vec![
+                "u2",
+                "acme",
+                "u2@acme.test",
+                "NULL",
+                "NULL",
+                "NULL",
+                "[]",
+                "{}"
+            ],
         ]
     );
-    assert_eq!(count(data, "SELECT count(*) FROM groups WHERE account_id = 'acme'"), 2);
+    assert_eq!(
+        count(
+            data,
+            "SELECT count(*) FROM groups WHERE account_id = 'acme'"
+        ),
+        2
+    );
     // Track calls take context.groupId, else the user's current account.
     assert_eq!(
-        rows(data, "SELECT message_id, account_id, kind FROM events WHERE type IN ('track', 'page') ORDER BY message_id"),
+        rows(
+            data,
+            "SELECT message_id, account_id, kind FROM events WHERE type IN ('track', 'page') ORDER BY message_id"
+        ),
         vec![
             vec!["m-gz", "acme", "consume"],
             vec!["m-page", "acme", "portal"],
@@ -118,7 +161,10 @@ fn every_call_type_is_stored_with_user_account_and_traits() {
             vec!["m-track2", "other", "share"],
         ]
     );
-    assert_eq!(rows(data, "SELECT previous_id, user_id FROM aliases"), vec![vec!["anon-1", "u1"]]);
+    assert_eq!(
+        rows(data, "SELECT previous_id, user_id FROM aliases"),
+        vec![vec!["anon-1", "u1"]]
+    );
 }
 
 #[test]
@@ -221,39 +267,93 @@ fn cases() -> Vec<Case> {
         mentions,
     };
     vec![
-        case("malformed JSON", b"{\"batch\": [".to_vec(), 400, "invalid_json", "JSON"),
-        case("not a batch", b"[1, 2]".to_vec(), 400, "invalid_message", "batch"),
+        case(
+            "malformed JSON",
+            b"{\"batch\": [".to_vec(),
+            400,
+            "invalid_json",
+            "JSON",
+        ),
+        case(
+            "not a batch",
+            b"[1, 2]".to_vec(),
+            400,
+            "invalid_message",
+            "batch",
+        ),
         Case {
             content_type: Some("application/x-www-form-urlencoded"),
-            ..case("wrong content type", good.clone(), 415, "unsupported_media_type", "Content-Type")
+            ..case(
+                "wrong content type",
+                good.clone(),
+                415,
+                "unsupported_media_type",
+                "Content-Type",
+            )
         },
         Case {
             content_type: None,
-            ..case("missing content type", good.clone(), 415, "unsupported_media_type", "Content-Type")
+            ..case(
+                "missing content type",
+                good.clone(),
+                415,
+                "unsupported_media_type",
+                "Content-Type",
+            )
         },
         Case {
             encoding: Some("br"),
-            ..case("unknown encoding", good.clone(), 415, "unsupported_encoding", "br")
+            ..case(
+                "unknown encoding",
+                good.clone(),
+                415,
+                "unsupported_encoding",
+                "br",
+            )
         },
         case(
             "oversize message",
-            batch_of(vec![track(json!({"messageId": "ok-0"})), track(json!({"properties": {"pad": big_property}}))]),
+            batch_of(vec![
+                track(json!({"messageId": "ok-0"})),
+                track(json!({"properties": {"pad": big_property}})),
+            ]),
             413,
             "message_too_large",
             "batch[1]",
         ),
-        case("oversize batch", batch_of(many), 413, "batch_too_large", "512000"),
+        case(
+            "oversize batch",
+            batch_of(many),
+            413,
+            "batch_too_large",
+            "512000",
+        ),
         Case {
             encoding: Some("gzip"),
-            ..case("gzip bomb", gzip(&vec![b' '; 64 * 1024 * 1024]), 413, "batch_too_large", "decompression")
+            ..case(
+                "gzip bomb",
+                gzip(&vec![b' '; 64 * 1024 * 1024]),
+                413,
+                "batch_too_large",
+                "decompression",
+            )
         },
         Case {
             encoding: Some("gzip"),
-            ..case("corrupt gzip", b"\x1f\x8bnot really".to_vec(), 400, "invalid_json", "gzip")
+            ..case(
+                "corrupt gzip",
+                b"\x1f\x8bnot really".to_vec(),
+                400,
+                "invalid_json",
+                "gzip",
+            )
         },
         case(
             "missing userId and anonymousId",
-            batch_of(vec![track(json!({"messageId": "a"})), json!({"type": "track", "event": "Signed In", "messageId": "b"})]),
+            batch_of(vec![
+                track(json!({"messageId": "a"})),
+                json!({"type": "track", "event": "Signed In", "messageId": "b"}),
+            ]),
             400,
             "invalid_message",
             "batch[1].userId",
@@ -281,7 +381,9 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "bad trait value",
-            batch_of(vec![json!({"type": "group", "userId": "u", "groupId": "g", "traits": {"mrr": "lots"}})]),
+            batch_of(vec![
+                json!({"type": "group", "userId": "u", "groupId": "g", "traits": {"mrr": "lots"}}),
+            ]),
             400,
             "invalid_message",
             "batch[0].traits.mrr",
@@ -299,15 +401,33 @@ fn cases() -> Vec<Case> {
         },
         Case {
             key: KeyUse::Missing,
-            ..case("missing key", good.clone(), 401, "unauthorized", "write key")
+            ..case(
+                "missing key",
+                good.clone(),
+                401,
+                "unauthorized",
+                "write key",
+            )
         },
         Case {
             key: KeyUse::Missing,
-            ..case("missing key and bad body", b"{nope".to_vec(), 401, "unauthorized", "write key")
+            ..case(
+                "missing key and bad body",
+                b"{nope".to_vec(),
+                401,
+                "unauthorized",
+                "write key",
+            )
         },
         Case {
             path: "/v1/track",
-            ..case("single call without event", b"{\"userId\": \"u\"}".to_vec(), 400, "invalid_message", "event")
+            ..case(
+                "single call without event",
+                b"{\"userId\": \"u\"}".to_vec(),
+                400,
+                "invalid_message",
+                "event",
+            )
         },
     ]
 }
@@ -332,11 +452,23 @@ fn bad_input_gets_a_clear_error_and_stores_nothing() {
         };
         let res = req.send().unwrap();
         let status = res.status().as_u16();
-        let body: Value = res.json().unwrap_or_else(|e| panic!("{}: body is not JSON: {e}", case.name));
+        let body: Value = res
+            .json()
+            .unwrap_or_else(|e| panic!("{}: body is not JSON: {e}", case.name));
         assert_eq!(status, case.status, "{}: {body}", case.name);
-        assert_eq!(body["error"]["code"], json!(case.code), "{}: {body}", case.name);
+        assert_eq!(
+            body["error"]["code"],
+            json!(case.code),
+            "{}: {body}",
+            case.name
+        );
         let message = body["error"]["message"].as_str().unwrap();
-        assert!(message.contains(case.mentions), "{}: {message:?} should mention {:?}", case.name, case.mentions);
+        assert!(
+            message.contains(case.mentions),
+            "{}: {message:?} should mention {:?}",
+            case.name,
+            case.mentions
+        );
     }
     let stats: Value = http
         .get(server.url("/api/v1/stats"))
@@ -345,10 +477,25 @@ fn bad_input_gets_a_clear_error_and_stores_nothing() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(stats["events"], json!(0), "nothing from a rejected request is stored");
-    let metrics = http.get(server.url("/metrics")).send().unwrap().text().unwrap();
-    assert!(metrics.contains("tenure_requests_rejected_total{reason=\"invalid_message\"}"), "{metrics}");
-    assert!(metrics.contains("tenure_batch_latency_seconds_bucket"), "{metrics}");
+    assert_eq!(
+        stats["events"],
+        json!(0),
+        "nothing from a rejected request is stored"
+    );
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("tenure_requests_rejected_total{reason=\"invalid_message\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tenure_batch_latency_seconds_bucket"),
+        "{metrics}"
+    );
     assert!(server.stop().success());
 }
 
@@ -356,7 +503,10 @@ fn bad_input_gets_a_clear_error_and_stores_nothing() {
 fn api_routes_need_a_reading_key() {
     let (dir, write, admin) = setup();
     let viewer = create_key(dir.path(), &["--role", "viewer"]);
-    let tenant = create_key(dir.path(), &["--role", "account-admin", "--account", "acme"]);
+    let tenant = create_key(
+        dir.path(),
+        &["--role", "account-admin", "--account", "acme"],
+    );
     let server = Server::start(dir.path());
     let http = client();
     let status = |key: Option<&str>| {
@@ -372,7 +522,14 @@ fn api_routes_need_a_reading_key() {
     assert_eq!(status(Some(&write)), 403);
     assert_eq!(status(Some("tnr_k_nope")), 401);
     assert_eq!(status(None), 401);
-    assert_eq!(http.get(server.url("/healthz")).send().unwrap().status().as_u16(), 200);
+    assert_eq!(
+        http.get(server.url("/healthz"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     let missing = http.get(server.url("/nowhere")).send().unwrap();
     assert_eq!(missing.status().as_u16(), 404);
     let body: Value = missing.json().unwrap();

@@ -54,7 +54,9 @@ pub(super) fn create(conn: &Connection, key: &NewKey) -> Result<()> {
 }
 
 pub(super) fn list(conn: &Connection) -> Result<Vec<KeyInfo>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM keys ORDER BY created_at, id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM keys ORDER BY created_at, id"
+    ))?;
     let rows = stmt.query_map([], key_info)?;
     rows.map(|r| checked(r?)).collect()
 }

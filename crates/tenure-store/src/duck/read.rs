@@ -11,9 +11,8 @@ pub(super) fn for_each_message_id_since(
     since: DateTime<Utc>,
     f: &mut dyn FnMut(&str, DateTime<Utc>),
 ) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT message_id, epoch_us(received_at) FROM events WHERE received_at >= ?",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT message_id, epoch_us(received_at) FROM events WHERE received_at >= ?")?;
     let mut rows = stmt.query([ts(since)])?;
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
@@ -23,7 +22,10 @@ pub(super) fn for_each_message_id_since(
     Ok(())
 }
 
-pub(super) fn known_ids(conn: &Connection, entity: tenure_core::Entity) -> Result<std::collections::HashSet<String>> {
+pub(super) fn known_ids(
+    conn: &Connection,
+    entity: tenure_core::Entity,
+) -> Result<std::collections::HashSet<String>> {
     let table = match entity {
         tenure_core::Entity::Account => "accounts",
         tenure_core::Entity::User => "users",
@@ -48,7 +50,9 @@ fn counts_by(conn: &Connection, column: &str) -> Result<BTreeMap<String, u64>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {column}, count(*) FROM events GROUP BY {column} ORDER BY {column}"
     ))?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

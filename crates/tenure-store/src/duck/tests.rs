@@ -60,13 +60,25 @@ fn trait_history_keeps_every_change_and_the_state_at_any_time() {
     assert_eq!(store.write(&batch, Dedup::Done).unwrap().changes_written, 0);
     let later = WriteBatch {
         events: vec![],
-        changes: vec![change(a, "a1", "archived", json!(true), "2026-03-15T00:00:00Z")],
+        changes: vec![change(
+            a,
+            "a1",
+            "archived",
+            json!(true),
+            "2026-03-15T00:00:00Z",
+        )],
     };
     assert_eq!(store.write(&later, Dedup::Done).unwrap().changes_written, 1);
     // A late-arriving older change does not override the newer state.
     let old = WriteBatch {
         events: vec![],
-        changes: vec![change(a, "a1", "plan", json!("pro"), "2025-12-01T00:00:00Z")],
+        changes: vec![change(
+            a,
+            "a1",
+            "plan",
+            json!("pro"),
+            "2025-12-01T00:00:00Z",
+        )],
     };
     store.write(&old, Dedup::Done).unwrap();
     let rows = store
@@ -97,7 +109,13 @@ fn users_get_groups_and_seats() {
             change(u, "u1", "id", json!("u1"), at),
             change(u, "u1", "account_id", json!("a1"), at),
             change(u, "u1", "groups", json!(["emea", "sales"]), at),
-            change(u, "u1", "seat_assigned_at", json!("2026-01-02T03:04:05Z"), at),
+            change(
+                u,
+                "u1",
+                "seat_assigned_at",
+                json!("2026-01-02T03:04:05Z"),
+                at,
+            ),
             change(u, "u1", "hobby", json!({"kind": "chess"}), at),
         ],
     };
@@ -106,13 +124,27 @@ fn users_get_groups_and_seats() {
         store
             .strings("SELECT account_id, groups, seat_assigned_at, traits FROM users")
             .unwrap(),
-        vec![vec!["a1", "[emea, sales]", "2026-01-02 03:04:05", r#"{"hobby":{"kind":"chess"}}"#]]
+        vec![vec![
+            "a1",
+            "[emea, sales]",
+            "2026-01-02 03:04:05",
+            r#"{"hobby":{"kind":"chess"}}"#
+        ]]
     );
-    assert_eq!(store.count("SELECT count(*) FROM group_members").unwrap(), 2);
+    assert_eq!(
+        store.count("SELECT count(*) FROM group_members").unwrap(),
+        2
+    );
     // Unassigning the seat.
     let unassign = WriteBatch {
         events: vec![],
-        changes: vec![change(u, "u1", "seat_assigned_at", Value::Null, "2026-02-01T00:00:00Z")],
+        changes: vec![change(
+            u,
+            "u1",
+            "seat_assigned_at",
+            Value::Null,
+            "2026-02-01T00:00:00Z",
+        )],
     };
     store.write(&unassign, Dedup::Done).unwrap();
     assert_eq!(
@@ -138,7 +170,13 @@ fn bulk_writes_skip_ids_already_stored_and_roll_back_on_abort() {
         ],
         changes: vec![],
     };
-    assert_eq!(store.write(&again, Dedup::AgainstAll).unwrap().events_written, 1);
+    assert_eq!(
+        store
+            .write(&again, Dedup::AgainstAll)
+            .unwrap()
+            .events_written,
+        1
+    );
     store.begin_write(Dedup::AgainstAll).unwrap();
     store
         .stage(&WriteBatch {
@@ -164,7 +202,11 @@ fn a_changed_taxonomy_reclassifies_stored_events() {
             Dedup::Done,
         )
         .unwrap();
-    let config = Config::from_toml("[taxonomy]\nlogin = [\"Logged In\"]\n", Overrides::default()).unwrap();
+    let config = Config::from_toml(
+        "[taxonomy]\nlogin = [\"Logged In\"]\n",
+        Overrides::default(),
+    )
+    .unwrap();
     assert_eq!(store.sync_taxonomy(&config.taxonomy).unwrap(), 1);
     assert_eq!(store.sync_taxonomy(&config.taxonomy).unwrap(), 0);
     assert_eq!(

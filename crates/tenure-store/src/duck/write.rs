@@ -307,7 +307,10 @@ pub(super) fn sync_taxonomy(conn: &mut Connection, taxonomy: &Taxonomy) -> Resul
     )?;
     tx.commit()?;
     if changed > 0 {
-        tracing::info!(message = "Reclassified events after a taxonomy change.", changed);
+        tracing::info!(
+            message = "Reclassified events after a taxonomy change.",
+            changed
+        );
     }
     Ok(changed as u64)
 }

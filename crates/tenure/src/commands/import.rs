@@ -16,9 +16,11 @@ fn bar(path: &Path) -> ProgressBar {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     bar.set_message(path.display().to_string());
     bar
@@ -80,7 +82,13 @@ fn csv(entity: Entity, args: crate::cli::CsvArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let progress = bar(&args.file);
     let ticker = progress.clone();
-    let summary = import_csv(&mut store, entity, &args.file, at, Box::new(move |n| ticker.inc(n)));
+    let summary = import_csv(
+        &mut store,
+        entity,
+        &args.file,
+        at,
+        Box::new(move |n| ticker.inc(n)),
+    );
     progress.finish_and_clear();
     report(&summary?, started);
     Ok(())

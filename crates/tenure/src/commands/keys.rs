@@ -28,11 +28,14 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             }
             let config = load_config(&store, Overrides::default())?;
             let mut store = open_store(&config)?;
-            let (secret, key) = tenure_server::keys::generate(role, account, label, chrono::Utc::now());
+            let (secret, key) =
+                tenure_server::keys::generate(role, account, label, chrono::Utc::now());
             store.create_key(&key)?;
             println!("created {} key {}", role.as_str(), key.id);
             if role == Role::Write {
-                println!("send it as HTTP Basic auth user name (empty password), or as writeKey in the body");
+                println!(
+                    "send it as HTTP Basic auth user name (empty password), or as writeKey in the body"
+                );
             } else {
                 println!("send it as: Authorization: Bearer <key>");
             }
@@ -57,7 +60,11 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                             k.account_id.as_deref().unwrap_or("-"),
                             k.prefix,
                             format_timestamp(k.created_at),
-                            if k.revoked_at.is_some() { "revoked" } else { "live" },
+                            if k.revoked_at.is_some() {
+                                "revoked"
+                            } else {
+                                "live"
+                            },
                             k.label.as_deref().unwrap_or("")
                         );
                     }

@@ -31,7 +31,8 @@ fn load_config(store: &StoreArgs, overrides: Overrides) -> anyhow::Result<Config
 }
 
 fn open_store(config: &Config) -> anyhow::Result<DuckStore> {
-    DuckStore::open(&config.data_dir).with_context(|| format!("opening the store in {}", config.data_dir.display()))
+    DuckStore::open(&config.data_dir)
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))
 }
 
 /// Logs to stderr; `TENURE_LOG` (or `RUST_LOG`) sets the filter.

@@ -24,7 +24,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             config.data_dir.display()
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let state = tenure_server::prepare(config.clone(), Box::new(store), Arc::new(SystemClock))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;

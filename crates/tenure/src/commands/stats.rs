@@ -19,7 +19,9 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
             for (kind, n) in &stats.events_by_kind {
                 println!("  {kind:<10} {n}");
             }
-            let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), format_timestamp);
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or("-".to_string(), format_timestamp)
+            };
             println!("first event  {}", time(stats.first_event_at));
             println!("last event   {}", time(stats.last_event_at));
         }

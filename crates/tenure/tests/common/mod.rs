@@ -30,7 +30,11 @@ pub fn create_key(data: &Path, role_args: &[&str]) -> String {
     args.extend_from_slice(role_args);
     let (ok, out, err) = tenure(&args);
     assert!(ok, "keys create failed: {err}");
-    out.lines().last().expect("a secret line").trim().to_string()
+    out.lines()
+        .last()
+        .expect("a secret line")
+        .trim()
+        .to_string()
 }
 
 /// A running `tenure serve`.
@@ -47,7 +51,13 @@ impl Server {
 
     pub fn start_with(data: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(BIN)
-            .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--data",
+                data.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .args(extra)
             .env_remove("TENURE_DATA")
             .env_remove("TENURE_LISTEN")
@@ -58,7 +68,9 @@ impl Server {
             .expect("tenure serve starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("a first line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("a first line");
         let base = line
             .trim()
             .strip_prefix("tenure listening on ")
@@ -78,7 +90,10 @@ impl Server {
     /// SIGTERM, then wait for a clean exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
         let status = self.child.wait().expect("the server exits");
         std::mem::forget(self);
         status
