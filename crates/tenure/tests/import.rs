@@ -19,7 +19,7 @@ fn events_jsonl(n: usize, without_ids: bool) -> String {
     (0..n)
         .map(|i| {
             let mut m = json!({"type": "track", "userId": format!("u{}", i % 3), "event": "Search Performed",
-                               "timestamp": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28)});
+                               "timestamp": format!("2026-02-{:02}T10:{:02}:{:02}Z", 1 + i % 28, i / 60 % 60, i % 60)});
             if !without_ids {
                 m["messageId"] = json!(format!("imp-{i}"));
             }
@@ -51,6 +51,13 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     assert!(ok, "{err}");
     assert!(out.contains("1000 events stored"), "{out}");
     assert!(out.contains("500 events stored"), "{out}");
+    // A line repeated verbatim without a messageId is one event.
+    let twice = dir.path().join("twice.jsonl");
+    let line = events_jsonl(1, true).replace("u0", "w0");
+    write(&twice, &format!("{line}{line}"));
+    let (ok, out, err) = tenure(&["import", "events", "--data", d, twice.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("2 records, 1 events stored"), "{out}");
     // Again: nothing new, even for the events without a messageId.
     let (ok, out, err) = tenure(&[
         "import",
@@ -62,7 +69,7 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("0 events stored"), "{out}");
-    assert_eq!(count(&data, "SELECT count(*) FROM events"), 1500);
+    assert_eq!(count(&data, "SELECT count(*) FROM events"), 1501);
     assert_eq!(
         rows(
             &data,
@@ -92,7 +99,7 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     assert!(err.contains("broken.jsonl:2"), "{err}");
     assert_eq!(
         count(&data, "SELECT count(*) FROM events"),
-        1500,
+        1501,
         "failed files add nothing"
     );
 }

@@ -58,6 +58,12 @@ fn trait_history_keeps_every_change_and_the_state_at_any_time() {
     assert_eq!(store.write(&batch, Dedup::Done).unwrap().changes_written, 3);
     // The same values again add nothing; a later change adds one row.
     assert_eq!(store.write(&batch, Dedup::Done).unwrap().changes_written, 0);
+    // Clearing a field that was never set is no change either.
+    let clear = WriteBatch {
+        events: vec![],
+        changes: vec![change(a, "a1", "mrr", Value::Null, "2026-01-02T00:00:00Z")],
+    };
+    assert_eq!(store.write(&clear, Dedup::Done).unwrap().changes_written, 0);
     let later = WriteBatch {
         events: vec![],
         changes: vec![change(

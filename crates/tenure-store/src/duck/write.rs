@@ -186,7 +186,7 @@ fn keep_real_changes(entity: &str, table: &str, id: &str) -> String {
                 SELECT id, field, value, changed_at, seq, true
                 FROM staged_changes WHERE entity = '{entity}'
             )
-         ) WHERE is_new AND prev IS DISTINCT FROM value::VARCHAR"
+         ) WHERE is_new AND coalesce(prev, 'null') <> value::VARCHAR"
     )
 }
 
@@ -205,7 +205,8 @@ fn latest(table: &str, id: &str, entity: &str) -> String {
 fn free_form(fields: &[&str]) -> String {
     let known: Vec<String> = fields.iter().map(|f| format!("'{f}'")).collect();
     format!(
-        "coalesce(json_group_object(field, value) FILTER (WHERE field NOT IN ({}) AND value::VARCHAR <> 'null'), '{{}}')",
+        "coalesce(('{{' || string_agg(to_json(field)::VARCHAR || ':' || value::VARCHAR, ',' ORDER BY field) \
+         FILTER (WHERE field NOT IN ({}) AND value::VARCHAR <> 'null') || '}}')::JSON, '{{}}')",
         known.join(", ")
     )
 }
