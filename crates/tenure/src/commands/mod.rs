@@ -1,6 +1,8 @@
 //! One module per subcommand. Each opens the store itself; if a server
 //! holds it, the store says so at once instead of waiting.
 
+mod demo;
+mod generate;
 mod import;
 mod keys;
 mod serve;
@@ -18,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Stats(args) => stats::run(args),
+        Command::Gen(args) => generate::run(args),
     }
 }
 
