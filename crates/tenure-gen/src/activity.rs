@@ -312,6 +312,7 @@ impl<'w> UserMonth<'w> {
         let start = out.len();
         let mut tally = Tally::default();
         let mut messages = 0u32;
+        let mut drawn_social = 0;
         for _ in 0..n {
             let mut x = r.random::<f64>() * lambda;
             let mut what = rates[rates.len() - 1].0;
@@ -323,23 +324,29 @@ impl<'w> UserMonth<'w> {
                 x -= l;
             }
             let social = EVENTS[what as usize].kind == Kind::Share || what == MESSAGE_SENT;
-            if arche == Archetype::Interacting && social && tally.social >= 1 {
-                continue;
+            if arche == Archetype::Interacting && social {
+                if drawn_social >= 1 {
+                    continue;
+                }
+                drawn_social += 1;
             }
             let t = self.time(&cum, d0, &mut r, false);
+            // A planted drop removes the event after it is drawn, so the
+            // draws (and every other event) are the same with or without
+            // the drop: only the removed events differ.
+            let fate: f64 = r.random();
+            let mark = out.len();
+            self.push(what, t, &mut messages, &mut r, col, out);
             if let Some(drop) = self.acc.drop {
-                if drop.event == what
-                    && (drop.start..drop.end).contains(&t)
-                    && r.random_bool(drop.depth)
-                {
-                    if r.random_bool(0.5) {
+                if drop.event == what && (drop.start..drop.end).contains(&t) && fate < drop.depth {
+                    out.truncate(mark);
+                    if fate < drop.depth * 0.5 {
                         let feature = u32::from(EVENTS[what as usize].feature);
-                        out.push(ev(t, self.u, ERROR_SHOWN, feature, r.random_range(0..4)));
+                        out.push(ev(t, self.u, ERROR_SHOWN, feature, (fate * 1e6) as u32 % 4));
                     }
                     continue;
                 }
             }
-            self.push(what, t, &mut messages, &mut r, col, out);
             tally.add(what);
         }
         // Weekly digests, Monday morning.
@@ -376,14 +383,9 @@ impl<'w> UserMonth<'w> {
         };
         match arche {
             Archetype::Engaging => {
+                // (Fillers are events no drop removes.)
                 if tally.research_maintain == 0 {
-                    let dropped = self.acc.drop.map(|d| d.event);
-                    let what = if dropped == Some(COMPANY_VIEWED) {
-                        SEARCH
-                    } else {
-                        COMPANY_VIEWED
-                    };
-                    add(what, r, out);
+                    add(ARTICLE, r, out);
                 }
                 for _ in tally.social..2 {
                     add(MESSAGE_SENT, r, out);

@@ -342,7 +342,7 @@ fn new_account(p: &Params, cal: &Calendar, a: u32, first_user: u32) -> Account {
         let lo = (created + 120 * DAY).max(cal.start + 10 * WEEK);
         if lo < cal.end - DAY {
             let at = uniform(&mut r, lo, cal.end - DAY);
-            let decline = at - uniform(&mut r, 6 * WEEK, 12 * WEEK);
+            let decline = at - uniform(&mut r, 8 * WEEK, 12 * WEEK);
             let downgrade = (plan != Plan::Basic && r.random_bool(0.3)).then(|| (decline + at) / 2);
             Fate::Churns {
                 decline,
@@ -550,20 +550,29 @@ fn chain(
             Engaging
         } else {
             match state {
-                None if user.created < cal.start => pick(
-                    &mut r,
-                    &[
-                        (Engaging, 0.17),
-                        (Interacting, 0.32),
-                        (Consuming, 0.29),
-                        (Dormant, 0.22),
-                    ],
-                ),
-                None => pick(
-                    &mut r,
-                    &[(Engaging, 0.2), (Interacting, 0.5), (Consuming, 0.3)],
-                ),
-                Some(s) => step(&mut r, s, health),
+                None if user.created < cal.start => {
+                    let a = pick(
+                        &mut r,
+                        &[
+                            (Engaging, 0.17),
+                            (Interacting, 0.32),
+                            (Consuming, 0.29),
+                            (Dormant, 0.22),
+                        ],
+                    );
+                    push(&mut r, a, health)
+                }
+                None => {
+                    let a = pick(
+                        &mut r,
+                        &[(Engaging, 0.2), (Interacting, 0.5), (Consuming, 0.3)],
+                    );
+                    push(&mut r, a, health)
+                }
+                Some(s) => {
+                    let a = step(&mut r, s);
+                    push(&mut r, a, health)
+                }
             }
         };
         if first.is_none() && next != NeverActivated {
@@ -586,7 +595,8 @@ fn pick(r: &mut impl Rng, choices: &[(Archetype, f64)]) -> Archetype {
     choices.last().expect("choices").0
 }
 
-fn step(r: &mut impl Rng, s: Archetype, health: f64) -> Archetype {
+/// The monthly transition of an archetype, at full health.
+fn step(r: &mut impl Rng, s: Archetype) -> Archetype {
     use Archetype::*;
     let row: &[(Archetype, f64)] = match s {
         Engaging => &[
@@ -614,7 +624,14 @@ fn step(r: &mut impl Rng, s: Archetype, health: f64) -> Archetype {
             (Dormant, 0.85),
         ],
     };
-    let next = pick(r, row);
+    pick(r, row)
+}
+
+/// A declining account pushes its users' archetypes down a step, a growing
+/// one pushes them up.
+fn push(r: &mut impl Rng, next: Archetype, health: f64) -> Archetype {
+    use Archetype::*;
+
     let down = |a| match a {
         Engaging => Interacting,
         Interacting => Consuming,
@@ -625,7 +642,7 @@ fn step(r: &mut impl Rng, s: Archetype, health: f64) -> Archetype {
         Consuming => Interacting,
         _ => Engaging,
     };
-    if health < 1.0 && r.random_bool(((1.0 - health) * 0.7).min(1.0)) {
+    if health < 1.0 && r.random_bool(((1.0 - health) * 1.2).min(1.0)) {
         down(next)
     } else if health > 1.0 && r.random_bool(((health - 1.0) * 0.8).min(1.0)) {
         up(next)
