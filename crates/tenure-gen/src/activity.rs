@@ -442,8 +442,10 @@ impl<'w> UserMonth<'w> {
                 let alert = r.random::<u32>();
                 let c = company(r);
                 if r.random_bool(OPEN_RATE[col]) {
-                    let opened = (t + r.random_range(300..7200)).min(self.hi - 1);
-                    out.push(ev(opened, u, ALERT_OPENED, alert, c));
+                    let opened = t + r.random_range(300..7200);
+                    if opened < self.hi {
+                        out.push(ev(opened, u, ALERT_OPENED, alert, c));
+                    }
                 }
                 ev(t, u, what, alert, c)
             }

@@ -1,7 +1,8 @@
 //! `tenure serve`.
 
-use super::{init_tracing, load_config, open_store};
+use super::{demo, init_tracing, load_config, open_store};
 use crate::cli::ServeArgs;
+use std::io::Write;
 use std::sync::Arc;
 use tenure_core::SystemClock;
 use tenure_core::config::Overrides;
@@ -9,16 +10,30 @@ use tenure_store::Store;
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing("info");
+    // --demo without --data: a fresh temporary store, removed on exit.
+    let demo_dir = match (args.demo, &args.store.data) {
+        (true, None) => Some(tempfile::Builder::new().prefix("tenure-demo-").tempdir()?),
+        _ => None,
+    };
+    let mut store_args = args.store.clone();
+    if let Some(dir) = &demo_dir {
+        store_args.data = Some(dir.path().to_path_buf());
+    }
     let config = load_config(
-        &args.store,
+        &store_args,
         Overrides {
             data: None,
             listen: args.listen,
             dedup_window_days: args.dedup_window_days,
         },
     )?;
-    let store = open_store(&config)?;
-    if store.live_keys()?.is_empty() {
+    let mut store = open_store(&config)?;
+    let demo_keys = if args.demo {
+        Some(demo::load(&mut store, &config, args.demo_preset)?)
+    } else {
+        None
+    };
+    if demo_keys.is_none() && store.live_keys()?.is_empty() {
         eprintln!(
             "note: this store has no keys yet; stop the server and run `tenure keys create --write --data {}` (and `--role admin`)",
             config.data_dir.display()
@@ -32,8 +47,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         tracing::info!(message = "Listening.", %addr, data = %config.data_dir.display());
-        // Scripts and tests read the address from this line.
-        println!("tenure listening on http://{addr}");
+        // Scripts and tests read the address (and demo keys) from these
+        // lines. A closed stdout must not stop the server.
+        let mut text = format!("tenure listening on http://{addr}\n");
+        if let Some(keys) = &demo_keys {
+            text += &format!(
+                "demo admin key: {}\ndemo write key: {}\ntry: curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/stats\n",
+                keys.admin, keys.write, keys.admin
+            );
+        }
+        let mut stdout = std::io::stdout();
+        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
         tenure_server::serve(state, listener, shutdown_signal()).await?;
         tracing::info!(message = "Stopped cleanly.");
         Ok(())
