@@ -349,9 +349,10 @@ impl<'w> UserMonth<'w> {
             }
             tally.add(what);
         }
-        // Weekly digests, Monday morning.
+        // Weekly digests, Monday morning, for the half of users subscribed.
+        let subscribed = mix(seed ^ u64::from(self.u)) % 2 == 0;
         for d in d0..=d1 {
-            if cal.is_monday(d) && r.random_bool(0.9) {
+            if subscribed && cal.is_monday(d) && r.random_bool(0.95) {
                 let hour = (6 - OFFSET[self.user.region as usize]).rem_euclid(24);
                 let t = cal.day_start(d) + hour * 3600 + r.random_range(0..600);
                 if (self.lo..self.hi).contains(&t) {

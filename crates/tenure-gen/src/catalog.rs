@@ -114,22 +114,22 @@ pub const EVENTS: &[EventType] = &[
 /// interacting and consuming users. Alert opens, digests and message answers
 /// follow from these; dormant and never-activated users do nothing.
 pub const RATES: &[(u8, [f64; 3])] = &[
-    (ALERT_RECEIVED, [5.0, 4.5, 4.0]),
-    (SIGNED_IN, [7.0, 3.5, 0.0]),
-    (COMPANY_VIEWED, [7.0, 2.6, 0.0]),
-    (SEARCH, [5.0, 2.2, 0.0]),
-    (PROFILE, [2.5, 0.9, 0.0]),
-    (ARTICLE, [1.6, 0.7, 0.0]),
-    (WATCHLIST_CREATED, [0.3, 0.1, 0.0]),
-    (COMPANY_FOLLOWED, [1.1, 0.45, 0.0]),
-    (LIST_UPDATED, [0.7, 0.25, 0.0]),
+    (ALERT_RECEIVED, [2.5, 2.2, 2.0]),
+    (SIGNED_IN, [3.5, 1.75, 0.0]),
+    (COMPANY_VIEWED, [3.5, 1.3, 0.0]),
+    (SEARCH, [2.5, 1.1, 0.0]),
+    (PROFILE, [1.25, 0.45, 0.0]),
+    (ARTICLE, [0.8, 0.35, 0.0]),
+    (WATCHLIST_CREATED, [0.15, 0.05, 0.0]),
+    (COMPANY_FOLLOWED, [0.55, 0.22, 0.0]),
+    (LIST_UPDATED, [0.35, 0.12, 0.0]),
     (INSIGHT_SHARED, [2.3, 0.3, 0.0]),
     (REMINDER_SET, [0.6, 0.15, 0.0]),
     (MEETING_SCHEDULED, [0.4, 0.05, 0.0]),
     (MESSAGE_SENT, [1.7, 0.3, 0.0]),
-    (PORTAL_VIEWED, [1.1, 0.7, 0.0]),
-    (DOCUMENT_DOWNLOADED, [0.5, 0.25, 0.0]),
-    (ERROR_SHOWN, [0.2, 0.08, 0.0]),
+    (PORTAL_VIEWED, [0.55, 0.35, 0.0]),
+    (DOCUMENT_DOWNLOADED, [0.25, 0.12, 0.0]),
+    (ERROR_SHOWN, [0.1, 0.04, 0.0]),
 ];
 
 /// Share of received alerts each archetype opens.

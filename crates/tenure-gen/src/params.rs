@@ -10,11 +10,11 @@ pub enum Preset {
     /// 25 accounts x 12 users x 6 months: tens of thousands of events, well
     /// under a second. What unit and integration tests use.
     Small,
-    /// 400 accounts x 30 users x 12 months: about two million events. What
+    /// 400 accounts x 30 users x 12 months: about a million events. What
     /// `tenure serve --demo` loads.
     Medium,
-    /// 10,000 accounts x 100 users x 24 months: 1,000,000 users and more than
-    /// 100,000,000 events. What the benchmarks use.
+    /// 10,000 accounts x 105 users x 24 months: more than 1,000,000 users
+    /// and 100,000,000 events. What the benchmarks use.
     Large,
 }
 
@@ -48,7 +48,7 @@ impl Preset {
         let (accounts, users_per_account, months) = match self {
             Preset::Small => (25, 12, 6),
             Preset::Medium => (400, 30, 12),
-            Preset::Large => (10_000, 100, 24),
+            Preset::Large => (10_000, 105, 24),
         };
         Params {
             accounts,

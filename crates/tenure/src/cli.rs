@@ -66,7 +66,7 @@ pub enum PresetArg {
     Small,
     /// 400 accounts x 30 users x 12 months (the demo).
     Medium,
-    /// 10,000 accounts x 100 users x 24 months (benchmarks).
+    /// 10,000 accounts x 105 users x 24 months (benchmarks).
     Large,
 }
 
