@@ -50,7 +50,7 @@ impl fmt::Display for CallType {
 }
 
 /// One validated, normalised message: a row of the `events` table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The client's `messageId`, or a content hash when it sent none.
     pub message_id: String,
@@ -88,7 +88,7 @@ pub enum Entity {
 
 /// One trait of one account or user set to a value at a time. The store
 /// keeps every change, so any past state can be rebuilt.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntityChange {
     pub entity: Entity,
     pub id: String,

@@ -46,10 +46,11 @@ pub fn account_month(w: &World, a: u32, m: usize, out: &mut Vec<Ev>) {
         if user.seat.is_some() && (lo..hi).contains(&user.left) && user.left < acc.end() {
             out.push(ev(user.left, u, IDENTIFY_SEAT_OFF, 0, 0));
         }
-        if let Some((at, team)) = user.moved {
-            if (lo..hi).contains(&at) && at < user.stop(acc) {
-                out.push(ev(at, u, IDENTIFY_GROUPS, u32::from(team), 0));
-            }
+        if let Some((at, team)) = user.moved
+            && (lo..hi).contains(&at)
+            && at < user.stop(acc)
+        {
+            out.push(ev(at, u, IDENTIFY_GROUPS, u32::from(team), 0));
         }
         if matches!(
             w.archetype(u, m),
@@ -142,7 +143,7 @@ fn voices(w: &World, acc: &Account, m: usize, active: &[u32], r: &mut Pcg64Mcg, 
     if active.is_empty() {
         return;
     }
-    let quarter_month = (acc.first_user as usize + m) % 3 == 0;
+    let quarter_month = (acc.first_user as usize + m).is_multiple_of(3);
     let respondents = if quarter_month {
         1 + active.len() / 15
     } else {
@@ -337,20 +338,22 @@ impl<'w> UserMonth<'w> {
             let fate: f64 = r.random();
             let mark = out.len();
             self.push(what, t, &mut messages, &mut r, col, out);
-            if let Some(drop) = self.acc.drop {
-                if drop.event == what && (drop.start..drop.end).contains(&t) && fate < drop.depth {
-                    out.truncate(mark);
-                    if fate < drop.depth * 0.5 {
-                        let feature = u32::from(EVENTS[what as usize].feature);
-                        out.push(ev(t, self.u, ERROR_SHOWN, feature, (fate * 1e6) as u32 % 4));
-                    }
-                    continue;
+            if let Some(drop) = self.acc.drop
+                && drop.event == what
+                && (drop.start..drop.end).contains(&t)
+                && fate < drop.depth
+            {
+                out.truncate(mark);
+                if fate < drop.depth * 0.5 {
+                    let feature = u32::from(EVENTS[what as usize].feature);
+                    out.push(ev(t, self.u, ERROR_SHOWN, feature, (fate * 1e6) as u32 % 4));
                 }
+                continue;
             }
             tally.add(what);
         }
         // Weekly digests, Monday morning, for the half of users subscribed.
-        let subscribed = mix(seed ^ u64::from(self.u)) % 2 == 0;
+        let subscribed = mix(seed ^ u64::from(self.u)).is_multiple_of(2);
         for d in d0..=d1 {
             if subscribed && cal.is_monday(d) && r.random_bool(0.95) {
                 let hour = (6 - OFFSET[self.user.region as usize]).rem_euclid(24);

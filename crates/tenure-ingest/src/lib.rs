@@ -1,6 +1,6 @@
 //! Getting events in: the Segment message parser and validator, the dedup
-//! window, the group-commit writer that acknowledges only what is durably
-//! stored, and bulk imports of JSONL and CSV files.
+//! window, the journal and the group-commit writer that acknowledges only
+//! what is durably journaled, and bulk imports of JSONL and CSV files.
 //!
 //! Nothing here speaks HTTP; the server hands request bodies to
 //! [`segment::parse_body`] and the parsed messages to the [`Writer`].
@@ -8,6 +8,7 @@
 pub mod dedup;
 #[cfg(feature = "store")]
 pub mod import;
+pub mod journal;
 #[cfg(feature = "store")]
 pub mod resolve;
 pub mod segment;

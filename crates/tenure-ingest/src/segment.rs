@@ -58,7 +58,7 @@ pub enum Source {
 }
 
 /// One accepted message: its event row and the trait changes it carries.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     pub event: Event,
     pub changes: Vec<EntityChange>,

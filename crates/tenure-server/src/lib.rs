@@ -31,7 +31,14 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Writer(#[from] tenure_ingest::writer::StartError),
 }
+
+/// Most messages one store transaction of the apply thread holds.
+const MAX_APPLY_MESSAGES: usize = 200_000;
+/// Journaled batches that may wait for the store.
+const APPLY_QUEUE_RECORDS: usize = 4096;
 
 /// What every handler shares.
 pub struct AppState {
@@ -60,13 +67,17 @@ pub fn prepare(
             dedup_window: config.ingest.dedup_window,
             queue_batches: config.ingest.queue_batches,
             max_commit_messages: config.ingest.max_commit_messages,
+            max_apply_messages: MAX_APPLY_MESSAGES,
+            apply_queue_records: APPLY_QUEUE_RECORDS,
         },
         clock.clone(),
+        &config.data_dir.join("journal"),
     )?;
     tracing::info!(
         message = "Store ready.",
         dedup_ids = info.dedup_ids,
         dedup_bytes = info.dedup_bytes,
+        replayed_records = info.replayed_records,
         keys = keys.len()
     );
     let metrics = metrics::Metrics::new();

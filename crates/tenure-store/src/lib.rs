@@ -107,6 +107,13 @@ pub trait Store: Send {
     /// Rolls the open write back; nothing of it stays.
     fn abort_write(&mut self) -> Result<()>;
 
+    /// Records, inside the open write, that the ingest journal is applied up
+    /// to record `seq` (so it commits or rolls back with the data).
+    fn mark_applied(&mut self, seq: u64) -> Result<()>;
+
+    /// The last journal record applied (0 for none).
+    fn journal_applied(&self) -> Result<u64>;
+
     /// Writes one batch in one transaction.
     fn write(&mut self, batch: &WriteBatch, dedup: Dedup) -> Result<WriteOutcome> {
         self.begin_write(dedup)?;

@@ -94,6 +94,21 @@ fn acknowledged_events_survive_sigkill_exactly_once() {
         acked.len()
     );
     let data = dir.path();
+    // The CLI applies what the journal holds beyond the store, then counts:
+    // every acknowledged event is there.
+    let (ok, out, err) = common::tenure(&[
+        "stats",
+        "--format",
+        "json",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let stats: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        stats["events"].as_u64().unwrap() >= 100 * acked.len() as u64,
+        "{out}"
+    );
     let stored: std::collections::HashMap<String, String> = rows(
         data,
         "SELECT split_part(message_id, '-', 1), count(*) FROM events GROUP BY 1",

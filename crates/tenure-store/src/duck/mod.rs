@@ -160,6 +160,26 @@ impl Store for DuckStore {
         write::abort(self)
     }
 
+    fn mark_applied(&mut self, seq: u64) -> Result<()> {
+        if self.pending.is_none() {
+            return Err(StoreError::Invalid(
+                "mark_applied called without begin_write".into(),
+            ));
+        }
+        self.conn.execute(
+            "UPDATE journal_state SET applied_seq = ?",
+            duckdb::params![seq as i64],
+        )?;
+        Ok(())
+    }
+
+    fn journal_applied(&self) -> Result<u64> {
+        let seq: i64 = self
+            .conn
+            .query_row("SELECT applied_seq FROM journal_state", [], |r| r.get(0))?;
+        Ok(seq as u64)
+    }
+
     fn for_each_message_id_since(
         &self,
         since: DateTime<Utc>,

@@ -3,7 +3,14 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+
+/// The ingest journal's progress: the last record applied, updated in the
+/// same transaction as the data it brings.
+const V2: &str = r#"
+CREATE TABLE journal_state (applied_seq BIGINT NOT NULL);
+INSERT INTO journal_state VALUES (0);
+"#;
 
 const V1: &str = r#"
 CREATE TABLE events (

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -246,4 +246,30 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
     // that case is covered by the CLI test; here the error type is checked.
     let err = StoreError::Locked { path: "x".into() }.to_string();
     assert!(err.contains("in use by another process"));
+}
+
+#[test]
+fn the_journal_mark_commits_and_rolls_back_with_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    assert_eq!(store.journal_applied().unwrap(), 0);
+    assert!(store.mark_applied(3).is_err(), "only inside a write");
+    let batch = WriteBatch {
+        events: vec![event("j1", "Signed In", ActivityKind::Login)],
+        changes: vec![],
+    };
+    store.begin_write(Dedup::Done).unwrap();
+    store.stage(&batch).unwrap();
+    store.mark_applied(7).unwrap();
+    store.abort_write().unwrap();
+    assert_eq!(store.journal_applied().unwrap(), 0);
+    assert_eq!(store.count("SELECT count(*) FROM events").unwrap(), 0);
+    store.begin_write(Dedup::Done).unwrap();
+    store.stage(&batch).unwrap();
+    store.mark_applied(7).unwrap();
+    store.commit_write().unwrap();
+    drop(store);
+    let store = DuckStore::open(dir.path()).unwrap();
+    assert_eq!(store.journal_applied().unwrap(), 7);
+    assert_eq!(store.count("SELECT count(*) FROM events").unwrap(), 1);
 }

@@ -33,9 +33,17 @@ fn load_config(store: &StoreArgs, overrides: Overrides) -> anyhow::Result<Config
     Ok(Config::load(store.config.as_deref(), overrides)?)
 }
 
+/// Opens the store and applies what the ingest journal holds beyond it
+/// (left by a server that stopped uncleanly).
 fn open_store(config: &Config) -> anyhow::Result<DuckStore> {
-    DuckStore::open(&config.data_dir)
-        .with_context(|| format!("opening the store in {}", config.data_dir.display()))
+    let mut store = DuckStore::open(&config.data_dir)
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let journal = config.data_dir.join("journal");
+    if journal.exists() {
+        tenure_ingest::writer::recover(&mut store, &journal)
+            .with_context(|| format!("applying the journal in {}", journal.display()))?;
+    }
+    Ok(store)
 }
 
 /// Logs to stderr; `TENURE_LOG` (or `RUST_LOG`) sets the filter.

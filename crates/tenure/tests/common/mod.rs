@@ -121,14 +121,23 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("a client")
 }
 
-/// Opens the store (after the server stopped) and runs a count query.
+/// Opens the store (after the server stopped) as the CLI does: applying
+/// what the ingest journal holds beyond it first.
+fn open(data: &Path) -> tenure_store::DuckStore {
+    let mut store = tenure_store::DuckStore::open(data).expect("the store opens");
+    let journal = data.join("journal");
+    if journal.exists() {
+        tenure_ingest::writer::recover(&mut store, &journal).expect("the journal applies");
+    }
+    store
+}
+
+/// Opens the store and runs a count query.
 pub fn count(data: &Path, sql: &str) -> i64 {
-    let store = tenure_store::DuckStore::open(data).expect("the store opens");
-    store.count(sql).expect("the query runs")
+    open(data).count(sql).expect("the query runs")
 }
 
 /// Opens the store and reads rows of strings (NULL as "NULL").
 pub fn rows(data: &Path, sql: &str) -> Vec<Vec<String>> {
-    let store = tenure_store::DuckStore::open(data).expect("the store opens");
-    store.strings(sql).expect("the query runs")
+    open(data).strings(sql).expect("the query runs")
 }
