@@ -346,17 +346,15 @@ fn archetype_mix_and_activity_do_not_depend_on_scale() {
     let mut small = ([0f64; 5], 0.0);
     for seed in 1..=3 {
         let (s, r) = shares_and_rate(&Preset::Small.params(seed));
-        for i in 0..5 {
-            small.0[i] += s[i] / 3.0;
+        for (pooled, share) in small.0.iter_mut().zip(s) {
+            *pooled += share / 3.0;
         }
         small.1 += r / 3.0;
     }
-    for i in 0..5 {
+    for (i, (small_share, medium_share)) in small.0.iter().zip(medium_shares).enumerate() {
         assert!(
-            (small.0[i] - medium_shares[i]).abs() <= 0.06,
-            "archetype {i}: small {:.3} vs medium {:.3}",
-            small.0[i],
-            medium_shares[i]
+            (small_share - medium_share).abs() <= 0.06,
+            "archetype {i}: small {small_share:.3} vs medium {medium_share:.3}"
         );
     }
     assert!(

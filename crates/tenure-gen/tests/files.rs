@@ -13,6 +13,9 @@ use tenure_gen::{Params, Preset, generate};
 use tenure_ingest::segment::parse_line;
 use tenure_ingest::{Limits, Source};
 
+/// (user id, "YYYY-MM").
+type UserMonth = (String, String);
+
 fn make(params: &Params) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     generate(params, dir.path(), &mut |_, _| {}).unwrap();
@@ -184,7 +187,7 @@ fn planted_archetypes_are_what_the_category_rules_find() {
             imported_at: chrono::Utc::now(),
         };
         // (user, month) -> kind -> count, and social actions.
-        let mut seen: HashMap<(String, String), (HashMap<&str, u32>, u32)> = HashMap::new();
+        let mut seen: HashMap<UserMonth, (HashMap<&str, u32>, u32)> = HashMap::new();
         for line in lines(dir.path()) {
             let m = parse_line(&line, Limits::default(), &taxonomy, source).unwrap();
             let e = m.event;

@@ -8,12 +8,15 @@
 //! `messageId` get one from their content).
 
 use crate::resolve::{Pending, UserAccounts};
-use crate::segment::{Limits, ParseError, Source, parse_line};
+use crate::segment::{Limits, Message, ParseError, Source, parse_line};
 use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 use tenure_core::model::Entity;
 use tenure_core::time::parse_timestamp;
 use tenure_core::{EntityChange, Taxonomy, traits};
@@ -63,7 +66,7 @@ pub struct ImportSummary {
 /// Counts bytes as they are read, for progress bars.
 struct Counting<R> {
     inner: R,
-    progress: Box<dyn FnMut(u64)>,
+    progress: Box<dyn FnMut(u64) + Send>,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -75,7 +78,10 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens a file, gunzipping it when it starts with the gzip magic bytes.
-fn open(path: &Path, progress: Box<dyn FnMut(u64)>) -> Result<Box<dyn BufRead>, ImportError> {
+fn open(
+    path: &Path,
+    progress: Box<dyn FnMut(u64) + Send>,
+) -> Result<Box<dyn BufRead + Send>, ImportError> {
     let io = |source| ImportError::Io {
         file: path.to_path_buf(),
         source,
@@ -120,72 +126,247 @@ fn in_transaction<T>(
 }
 
 /// Imports one Segment-format JSONL file (gzipped or not).
+///
+/// Parsing runs on `parse_threads()` threads, each taking the next block of
+/// whole lines from the (shared, locked) reader; this thread puts the parsed
+/// blocks back in file order, resolves accounts in that order and stages
+/// them, so the store is written while the next blocks are parsed.
 pub fn import_events(
     store: &mut dyn Store,
     path: &Path,
     taxonomy: &Taxonomy,
     limits: Limits,
     imported_at: DateTime<Utc>,
-    progress: Box<dyn FnMut(u64)>,
+    progress: Box<dyn FnMut(u64) + Send>,
 ) -> Result<ImportSummary, ImportError> {
-    let mut reader = open(path, progress)?;
-    let mut accounts = UserAccounts::load(store).map_err(|source| ImportError::Store {
+    let reader = Mutex::new(Blocks::new(open(path, progress)?, BLOCK_BYTES));
+    let accounts = UserAccounts::load(store).map_err(|source| ImportError::Store {
         file: path.to_path_buf(),
         source,
     })?;
     let source = Source::Import { imported_at };
     let (records, outcome) = in_transaction(store, path, |store| {
-        let mut line = String::new();
-        let mut number = 0u64;
-        let mut records = 0u64;
-        let mut batch = WriteBatch::default();
-        let mut pending = Pending::default();
-        loop {
-            line.clear();
-            let n = reader
-                .read_line(&mut line)
-                .map_err(|source| ImportError::Io {
-                    file: path.to_path_buf(),
-                    source,
-                })?;
-            if n == 0 {
-                break;
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let workers = parse_threads();
+            let (done_tx, done_rx) = mpsc::sync_channel::<Parsed>(workers * 2);
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let (reader, stop) = (&reader, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let next = reader.lock().map(|mut r| r.next(path));
+                        let Ok(Some(block)) = next else { break };
+                        let parsed =
+                            block.and_then(|b| parse_block(b, path, limits, taxonomy, source));
+                        if done_tx.send(parsed).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-            number += 1;
-            let text = line.trim();
-            if text.is_empty() {
-                continue;
-            }
-            let mut message = parse_line(text, limits, taxonomy, source).map_err(|e| {
-                let (field, reason) = match e {
-                    ParseError::InvalidMessage { field, reason, .. } => (field, reason),
-                    other => (String::new(), other.to_string()),
-                };
-                ImportError::Invalid {
-                    file: path.to_path_buf(),
-                    line: number,
-                    field,
-                    reason,
-                }
-            })?;
-            accounts.resolve(&mut message, &mut pending);
-            batch.events.push(message.event);
-            batch.changes.extend(message.changes);
-            records += 1;
-            if batch.events.len() >= CHUNK {
-                stage(store, path, &mut batch)?;
-            }
-        }
-        stage(store, path, &mut batch)?;
-        Ok(records)
+            drop(done_tx);
+            let result = write_in_order(store, path, &done_rx, &accounts);
+            // On an error, stop the parsers and drain what they were sending.
+            stop.store(true, Ordering::Relaxed);
+            while done_rx.recv().is_ok() {}
+            result
+        })
     })?;
-    accounts.commit(Pending::default());
     Ok(ImportSummary {
         file: path.to_path_buf(),
         records,
         events_stored: outcome.events_written,
         changes_stored: outcome.changes_written,
     })
+}
+
+/// Threads that parse JSONL lines during an import: one per core (this
+/// thread, which appends, mostly waits on them).
+fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Bytes read per block of lines handed to a parser.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Whole lines read from a file, numbered in file order.
+struct Block {
+    seq: u64,
+    /// The number of the block's first line (1-based).
+    first_line: u64,
+    bytes: Vec<u8>,
+}
+
+/// Messages parsed from one [`Block`].
+type Parsed = Result<(u64, Vec<Message>), ImportError>;
+
+/// Splits a reader into blocks of whole lines.
+struct Blocks {
+    reader: Box<dyn BufRead + Send>,
+    block_bytes: usize,
+    /// The start of an unfinished line carried over to the next block.
+    carry: Vec<u8>,
+    seq: u64,
+    line: u64,
+    done: bool,
+}
+
+impl Blocks {
+    fn new(reader: Box<dyn BufRead + Send>, block_bytes: usize) -> Self {
+        Self {
+            reader,
+            block_bytes,
+            carry: Vec::new(),
+            seq: 0,
+            line: 1,
+            done: false,
+        }
+    }
+
+    fn next(&mut self, path: &Path) -> Option<Result<Block, ImportError>> {
+        if self.done {
+            return None;
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.reserve(self.block_bytes);
+        let read = (&mut self.reader)
+            .take(self.block_bytes as u64)
+            .read_to_end(&mut bytes);
+        match read {
+            Err(source) => {
+                self.done = true;
+                return Some(Err(ImportError::Io {
+                    file: path.to_path_buf(),
+                    source,
+                }));
+            }
+            Ok(0) => self.done = true,
+            Ok(_) => match bytes.iter().rposition(|&b| b == b'\n') {
+                Some(end) => self.carry = bytes.split_off(end + 1),
+                // A line longer than a block: read on until it ends.
+                None => return self.next_long(bytes, path),
+            },
+        }
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(Ok(self.block(bytes)))
+    }
+
+    fn next_long(&mut self, mut bytes: Vec<u8>, path: &Path) -> Option<Result<Block, ImportError>> {
+        if let Err(source) = self.reader.read_until(b'\n', &mut bytes) {
+            self.done = true;
+            return Some(Err(ImportError::Io {
+                file: path.to_path_buf(),
+                source,
+            }));
+        }
+        Some(Ok(self.block(bytes)))
+    }
+
+    fn block(&mut self, bytes: Vec<u8>) -> Block {
+        let block = Block {
+            seq: self.seq,
+            first_line: self.line,
+            bytes,
+        };
+        self.seq += 1;
+        self.line += block.bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        block
+    }
+}
+
+fn parse_block(
+    block: Block,
+    path: &Path,
+    limits: Limits,
+    taxonomy: &Taxonomy,
+    source: Source,
+) -> Parsed {
+    let mut messages = Vec::new();
+    for (i, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
+        let number = block.first_line + i as u64;
+        let invalid = |field: String, reason: String| ImportError::Invalid {
+            file: path.to_path_buf(),
+            line: number,
+            field,
+            reason,
+        };
+        let text = std::str::from_utf8(line)
+            .map_err(|e| invalid(String::new(), format!("not UTF-8 text: {e}")))?
+            .trim();
+        if text.is_empty() {
+            continue;
+        }
+        let message = parse_line(text, limits, taxonomy, source).map_err(|e| match e {
+            ParseError::InvalidMessage { field, reason, .. } => invalid(field, reason),
+            other => invalid(String::new(), other.to_string()),
+        })?;
+        messages.push(message);
+    }
+    Ok((block.seq, messages))
+}
+
+/// Items numbered 0, 1, 2, ... that arrive in any order, handed out in
+/// order.
+#[derive(Debug)]
+struct InOrder<T> {
+    waiting: BTreeMap<u64, T>,
+    next: u64,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        Self {
+            waiting: BTreeMap::new(),
+            next: 0,
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    fn insert(&mut self, seq: u64, item: T) {
+        self.waiting.insert(seq, item);
+    }
+
+    /// The next item in order, once it has arrived.
+    fn pop(&mut self) -> Option<T> {
+        let item = self.waiting.remove(&self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+}
+
+/// Stages parsed blocks in file order (they arrive in any order), resolving
+/// each event's account on the way. Returns the number of messages.
+fn write_in_order(
+    store: &mut dyn Store,
+    path: &Path,
+    parsed: &mpsc::Receiver<Parsed>,
+    accounts: &UserAccounts,
+) -> Result<u64, ImportError> {
+    let mut in_order = InOrder::default();
+    let mut records = 0u64;
+    let mut batch = WriteBatch::default();
+    let mut pending = Pending::default();
+    for result in parsed {
+        let (seq, messages) = result?;
+        in_order.insert(seq, messages);
+        while let Some(messages) = in_order.pop() {
+            for mut message in messages {
+                accounts.resolve(&mut message, &mut pending);
+                batch.events.push(message.event);
+                batch.changes.extend(message.changes);
+                records += 1;
+                if batch.events.len() >= CHUNK {
+                    stage(store, path, &mut batch)?;
+                }
+            }
+        }
+    }
+    stage(store, path, &mut batch)?;
+    Ok(records)
 }
 
 fn stage(store: &mut dyn Store, path: &Path, batch: &mut WriteBatch) -> Result<(), ImportError> {
@@ -209,7 +390,7 @@ pub fn import_csv(
     entity: Entity,
     path: &Path,
     at: DateTime<Utc>,
-    progress: Box<dyn FnMut(u64)>,
+    progress: Box<dyn FnMut(u64) + Send>,
 ) -> Result<ImportSummary, ImportError> {
     let reader = open(path, progress)?;
     let invalid = |line: u64, field: &str, reason: String| ImportError::Invalid {
@@ -307,4 +488,50 @@ pub fn import_csv(
         events_stored: outcome.events_written,
         changes_stored: outcome.changes_written,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &str, block_bytes: usize) -> Vec<(u64, u64, String)> {
+        let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(text.to_string()));
+        let mut blocks = Blocks::new(reader, block_bytes);
+        let mut out = Vec::new();
+        while let Some(b) = blocks.next(Path::new("t")) {
+            let b = b.unwrap();
+            out.push((b.seq, b.first_line, String::from_utf8(b.bytes).unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_numbered_in_file_order() {
+        let text = "a\nbb\nccc\n\na line longer than one block\ndd\ne";
+        for size in [1, 2, 3, 5, 8, 64] {
+            let got = blocks(text, size);
+            assert_eq!(got.iter().map(|b| b.2.as_str()).collect::<String>(), text);
+            let mut line = 1;
+            for (i, (seq, first, bytes)) in got.iter().enumerate() {
+                assert_eq!(*seq, i as u64);
+                assert_eq!(*first, line, "block {i} of size {size}");
+                let last = i + 1 == got.len();
+                assert!(last || bytes.ends_with('\n'), "{bytes:?}");
+                line += bytes.matches('\n').count() as u64;
+            }
+        }
+        assert!(blocks("", 8).is_empty());
+    }
+
+    #[test]
+    fn in_order_hands_items_out_in_sequence() {
+        let mut q = InOrder::default();
+        q.insert(2, "c");
+        assert_eq!(q.pop(), None);
+        q.insert(0, "a");
+        assert_eq!(q.pop(), Some("a"));
+        assert_eq!(q.pop(), None);
+        q.insert(1, "b");
+        assert_eq!((q.pop(), q.pop(), q.pop()), (Some("b"), Some("c"), None));
+    }
 }

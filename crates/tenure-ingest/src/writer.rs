@@ -330,11 +330,11 @@ impl Loop {
 }
 
 /// The events and changes of some messages, as one store write.
-fn batch_of<'a>(messages: impl IntoIterator<Item = &'a Message>) -> WriteBatch {
+fn batch_of(messages: impl IntoIterator<Item = Message>) -> WriteBatch {
     let mut batch = WriteBatch::default();
     for m in messages {
-        batch.events.push(m.event.clone());
-        batch.changes.extend(m.changes.iter().cloned());
+        batch.events.push(m.event);
+        batch.changes.extend(m.changes);
     }
     batch
 }
@@ -378,7 +378,7 @@ fn apply_loop(
             }
         }
         let seq = batch.last().expect("at least one record").seq;
-        let write = batch_of(batch.iter().flat_map(|r| &r.messages));
+        let write = batch_of(batch.into_iter().flat_map(|r| r.messages));
         let mut attempt = 0;
         loop {
             match apply(store.as_mut(), &write, seq, Dedup::Done) {
@@ -413,24 +413,27 @@ pub fn recover(store: &mut dyn Store, journal_dir: &Path) -> Result<(Journal, us
     let applied = store.journal_applied()?;
     let pending: Vec<Record> = records.into_iter().filter(|r| r.seq > applied).collect();
     let mut last = applied;
-    for chunk in pending.chunks(64) {
+    let replayed = pending.len();
+    let mut pending = pending.into_iter().peekable();
+    while pending.peek().is_some() {
+        let chunk: Vec<Record> = pending.by_ref().take(64).collect();
         let seq = chunk.last().expect("non-empty chunk").seq;
         apply(
             store,
-            &batch_of(chunk.iter().flat_map(|r| &r.messages)),
+            &batch_of(chunk.into_iter().flat_map(|r| r.messages)),
             seq,
             Dedup::AgainstAll,
         )?;
         last = seq;
     }
-    if !pending.is_empty() {
+    if replayed > 0 {
         tracing::info!(
             message = "Applied journaled batches after an unclean stop.",
-            records = pending.len(),
+            records = replayed,
             up_to = last
         );
     }
     journal.skip_past(last)?;
     journal.release(last)?;
-    Ok((journal, pending.len()))
+    Ok((journal, replayed))
 }

@@ -104,6 +104,74 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     );
 }
 
+/// Files of several megabytes are parsed in blocks on several threads: every
+/// line is stored once, in file order for account resolution, and an error
+/// deep in the file still names its exact line.
+#[test]
+fn large_jsonl_files_keep_order_and_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    // ~2.7 MB: a group call puts u7 in account late-acct near the end; u7's
+    // later tracks must resolve to it, its earlier ones to early-acct.
+    let mut text = events_jsonl(15_000, false).replace("u1\"", "u7\"");
+    text = json!({"type": "group", "userId": "u7", "groupId": "early-acct", "messageId": "g0",
+                  "timestamp": "2026-01-01T00:00:00Z"})
+    .to_string()
+        + "\n"
+        + &text[..text.len() / 3 * 2];
+    let cut = text.rfind('\n').unwrap() + 1;
+    text.truncate(cut);
+    let before = text.lines().count();
+    text.push_str(
+        &(json!({"type": "group", "userId": "u7", "groupId": "late-acct", "messageId": "g1",
+                 "timestamp": "2026-01-01T00:00:00Z"})
+        .to_string()
+            + "\n"),
+    );
+    text.push_str(
+        &events_jsonl(15_000, false)[..]
+            .replace("imp-", "late-")
+            .replace("u1\"", "u7\""),
+    );
+    assert!(text.len() > 2 << 20, "spans several 1 MiB blocks");
+    let big = dir.path().join("big.jsonl");
+    write(&big, &text);
+    let (ok, out, err) = tenure(&["import", "events", "--data", d, big.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let lines = text.lines().count();
+    assert!(
+        out.contains(&format!("{lines} records, {lines} events stored")),
+        "{out}"
+    );
+    assert_eq!(
+        rows(
+            &data,
+            "SELECT account_id, count(*) FROM events WHERE user_id = 'u7' AND type = 'track' \
+             GROUP BY ALL ORDER BY 1"
+        ),
+        vec![
+            vec!["early-acct".to_string(), (before / 3).to_string()],
+            vec!["late-acct".to_string(), 5000.to_string()],
+        ]
+    );
+
+    // A bad line near the end of a fresh copy: named exactly, nothing kept.
+    let at = lines - 3;
+    let mut bad: Vec<&str> = text.lines().collect();
+    bad[at - 1] = "{\"type\": \"track\", \"userId\": \"x\", \"event\": 7}";
+    let bad_file = dir.path().join("bad-late.jsonl");
+    write(
+        &bad_file,
+        &(bad.join("\n").replace("imp-", "b-").replace("late-", "bl-") + "\n"),
+    );
+    let (ok, _, err) = tenure(&["import", "events", "--data", d, bad_file.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains(&format!("bad-late.jsonl:{at}")), "{err}");
+    assert!(err.contains("field `event`"), "{err}");
+    assert_eq!(count(&data, "SELECT count(*) FROM events"), lines as i64);
+}
+
 #[test]
 fn csv_imports_set_accounts_users_groups_and_history() {
     let dir = tempfile::tempdir().unwrap();
