@@ -153,7 +153,7 @@ pub fn import_events(
             for _ in 0..workers {
                 let done_tx = done_tx.clone();
                 let (reader, stop) = (&reader, &stop);
-                scope.spawn(move || {
+                let parse = move || {
                     while !stop.load(Ordering::Relaxed) {
                         let next = reader.lock().map(|mut r| r.next(path));
                         let Ok(Some(block)) = next else { break };
@@ -163,7 +163,14 @@ pub fn import_events(
                             break;
                         }
                     }
-                });
+                };
+                std::thread::Builder::new()
+                    .name("tenure-parse".into())
+                    .spawn_scoped(scope, parse)
+                    .map_err(|source| ImportError::Io {
+                        file: path.to_path_buf(),
+                        source,
+                    })?;
             }
             drop(done_tx);
             let result = write_in_order(store, path, &done_rx, &accounts);

@@ -9,6 +9,7 @@ pub mod dedup;
 #[cfg(feature = "store")]
 pub mod import;
 pub mod journal;
+mod raw;
 #[cfg(feature = "store")]
 pub mod resolve;
 pub mod segment;

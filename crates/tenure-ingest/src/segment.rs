@@ -12,6 +12,7 @@
 //! `receivedAt` is used. Over HTTP `receivedAt` is the server's clock; a
 //! bulk import keeps a message's own `receivedAt` when it has one.
 
+use crate::raw::Shallow;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -155,8 +156,6 @@ pub fn parse_body(
                         limit: limits.max_message_bytes,
                     });
                 }
-                let value: Value = serde_json::from_str(text)
-                    .map_err(|e| ParseError::InvalidJson(e.to_string()))?;
                 let ctx = MessageContext {
                     index: Some(i),
                     forced_type: None,
@@ -164,7 +163,7 @@ pub fn parse_body(
                     taxonomy,
                     source,
                 };
-                messages.push(parse_message(value, &ctx)?);
+                messages.push(parse_message(text, &ctx)?);
             }
             Ok(Parsed {
                 write_key: parsed.write_key,
@@ -179,12 +178,14 @@ pub fn parse_body(
                     limit: limits.max_message_bytes,
                 });
             }
-            let value: Value =
-                serde_json::from_slice(body).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
-            let write_key = value
-                .get("writeKey")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let text =
+                std::str::from_utf8(body).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+            let write_key = match Shallow::parse(text) {
+                Ok(Some(fields)) => fields
+                    .get("writeKey")
+                    .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok()),
+                _ => None,
+            };
             let ctx = MessageContext {
                 index: None,
                 forced_type: Some(call),
@@ -194,7 +195,7 @@ pub fn parse_body(
             };
             Ok(Parsed {
                 write_key,
-                messages: vec![parse_message(value, &ctx)?],
+                messages: vec![parse_message(text, &ctx)?],
             })
         }
     }
@@ -214,8 +215,6 @@ pub fn parse_line(
             limit: limits.max_message_bytes,
         });
     }
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
     let ctx = MessageContext {
         index: None,
         forced_type: None,
@@ -223,7 +222,7 @@ pub fn parse_line(
         taxonomy,
         source,
     };
-    parse_message(value, &ctx)
+    parse_message(line, &ctx)
 }
 
 struct MessageContext<'a> {
@@ -252,31 +251,51 @@ fn time_value(value: &Value) -> Result<DateTime<Utc>, String> {
 }
 
 /// Reads the message's fields, checking each one's type.
-struct Fields<'a> {
-    obj: &'a Map<String, Value>,
+struct Fields<'s, 'a> {
+    obj: &'s Shallow<'a>,
     index: Option<usize>,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'_, 'a> {
     fn err(&self, field: &str, reason: impl Into<String>) -> ParseError {
         invalid(self.index, field, reason)
     }
 
+    fn value(&self, field: &str) -> Result<Option<Value>, ParseError> {
+        match self.obj.get(field) {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(raw.get())
+                .map(Some)
+                .map_err(|e| self.err(field, format!("not valid JSON: {e}"))),
+        }
+    }
+
     /// An id: a non-empty string, or a number (taken as its text).
     fn id(&self, field: &str) -> Result<Option<String>, ParseError> {
-        id_value(self.obj.get(field)).map_err(|r| self.err(field, r))
+        id_value(self.value(field)?.as_ref()).map_err(|r| self.err(field, r))
     }
 
     fn text(&self, field: &str) -> Result<Option<String>, ParseError> {
-        match self.obj.get(field) {
+        match self.value(field)? {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(self.err(field, "expected a string")),
         }
     }
 
-    fn object(&self, field: &str) -> Result<Option<&Map<String, Value>>, ParseError> {
+    /// An object field as its JSON text (see [`crate::raw`]).
+    fn object(&self, field: &str) -> Result<Option<&'a RawValue>, ParseError> {
         match self.obj.get(field) {
+            None => Ok(None),
+            Some(raw) if raw.get() == "null" => Ok(None),
+            Some(raw) if raw.get().starts_with('{') => Ok(Some(raw)),
+            Some(_) => Err(self.err(field, "expected a JSON object")),
+        }
+    }
+
+    /// An object field, read whole.
+    fn map(&self, field: &str) -> Result<Option<Map<String, Value>>, ParseError> {
+        match self.value(field)? {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
             Some(_) => Err(self.err(field, "expected a JSON object")),
@@ -284,9 +303,9 @@ impl Fields<'_> {
     }
 
     fn time(&self, field: &str) -> Result<Option<DateTime<Utc>>, ParseError> {
-        match self.obj.get(field) {
+        match self.value(field)? {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => time_value(v).map(Some).map_err(|r| self.err(field, r)),
+            Some(v) => time_value(&v).map(Some).map_err(|r| self.err(field, r)),
         }
     }
 }
@@ -301,18 +320,18 @@ fn id_value(value: Option<&Value>) -> Result<Option<String>, String> {
     }
 }
 
-fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, ParseError> {
+fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseError> {
     let index = ctx.index;
-    let Some(obj) = value.as_object_mut() else {
-        return Err(invalid(index, "", "expected a JSON object"));
+    let obj = match Shallow::parse(text) {
+        Ok(Some(obj)) => obj,
+        Ok(None) => return Err(invalid(index, "", "expected a JSON object")),
+        Err(e) => return Err(ParseError::InvalidJson(e.to_string())),
     };
+    let f = Fields { obj: &obj, index };
     let call = match ctx.forced_type {
-        Some(call) => {
-            obj.insert("type".into(), Value::String(call.as_str().into()));
-            call
-        }
-        None => match obj.get("type") {
-            Some(Value::String(t)) => CallType::parse(t).ok_or_else(|| {
+        Some(call) => call,
+        None => match f.value("type")? {
+            Some(Value::String(t)) => CallType::parse(&t).ok_or_else(|| {
                 invalid(
                     index,
                     "type",
@@ -323,8 +342,6 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
             Some(_) => return Err(invalid(index, "type", "expected a string")),
         },
     };
-    let obj = &*obj;
-    let f = Fields { obj, index };
 
     let user_id = f.id("userId")?;
     let anonymous_id = f.id("anonymousId")?;
@@ -333,16 +350,32 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
     }
     let message_id = match f.id("messageId")? {
         Some(id) => id,
-        None => content_id(&value),
+        None => {
+            // Hashed as a whole (keys sorted), the type included even when
+            // it came from the endpoint.
+            let mut value: Value =
+                serde_json::from_str(text).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+            if let (Some(call), Some(obj)) = (ctx.forced_type, value.as_object_mut()) {
+                obj.insert("type".into(), Value::String(call.as_str().into()));
+            }
+            content_id(&value)
+        }
     };
-    let obj = value.as_object().expect("checked above");
-    let f = Fields { obj, index };
     let context = f.object("context")?;
     let properties = f.object("properties")?;
-    let group_in_context = match context {
-        Some(c) => id_value(c.get("groupId")).map_err(|r| f.err("context.groupId", r))?,
-        None => None,
+    let context_fields = match context {
+        Some(c) => Shallow::parse(c.get())
+            .map_err(|e| f.err("context", format!("not valid JSON: {e}")))?
+            .unwrap_or_default(),
+        None => Shallow::default(),
     };
+    let in_context = Fields {
+        obj: &context_fields,
+        index,
+    };
+    let group_in_context = in_context
+        .value("groupId")
+        .and_then(|v| id_value(v.as_ref()).map_err(|r| f.err("context.groupId", r)))?;
 
     let original = match f.time("originalTimestamp")? {
         Some(t) => Some(t),
@@ -384,13 +417,12 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
             kind
         }
         CallType::Identify => {
-            let mut merged = context
-                .and_then(|c| c.get("traits"))
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            if let Some(t) = f.object("traits")? {
-                merged.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let mut merged = match in_context.value("traits")? {
+                Some(Value::Object(t)) => t,
+                _ => Map::new(),
+            };
+            if let Some(t) = f.map("traits")? {
+                merged.extend(t);
             }
             if let Some(user) = &user_id {
                 changes.push(change(
@@ -418,7 +450,7 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
             let group = f
                 .id("groupId")?
                 .ok_or_else(|| f.err("groupId", "a group call needs a groupId"))?;
-            let traits = f.object("traits")?.cloned().unwrap_or_default();
+            let traits = f.map("traits")?.unwrap_or_default();
             // The account exists from its first group call, traits or not.
             changes.push(change(
                 Entity::Account,
@@ -477,9 +509,9 @@ fn parse_message(mut value: Value, ctx: &MessageContext<'_>) -> Result<Message, 
         account_id,
         event: event_name,
         kind,
-        properties: properties.map(|p| Value::Object(p.clone()).to_string()),
+        properties: properties.map(|p| p.get().to_string()),
         traits: trait_map.map(|t| Value::Object(t).to_string()),
-        context: context.map(|c| Value::Object(c.clone()).to_string()),
+        context: context.map(|c| c.get().to_string()),
         previous_id,
         timestamp,
         original_timestamp: original,
@@ -502,7 +534,7 @@ fn change(entity: Entity, id: &str, field: &str, value: Value, at: DateTime<Utc>
 /// Identify traits to user changes: recognised fields normalised, Segment's
 /// `createdAt` read as `created_at`, and `company.id` as the user's account.
 fn user_changes(
-    f: &Fields<'_>,
+    f: &Fields<'_, '_>,
     user: &str,
     traits_in: &Map<String, Value>,
     at: DateTime<Utc>,
@@ -563,6 +595,57 @@ mod tests {
             http(),
         )
         .map(|mut p| p.messages.remove(0))
+    }
+
+    #[test]
+    fn properties_and_context_are_kept_as_sent_and_checked() {
+        let line = r#"{"type": "track", "userId": "u", "event": "E", "messageId": "m",
+                       "properties": {"b": 1, "a": [true, "\u00e9"]}, "context": {"groupId": 42}}"#;
+        let m = parse_line(line, Limits::default(), &Taxonomy::default(), http_import()).unwrap();
+        assert_eq!(
+            m.event.properties.as_deref(),
+            Some(r#"{"b": 1, "a": [true, "\u00e9"]}"#)
+        );
+        assert_eq!(m.event.context.as_deref(), Some(r#"{"groupId": 42}"#));
+        assert_eq!(m.event.account_id.as_deref(), Some("42"));
+        // Text a JSON reader (DuckDB's) would refuse is refused here.
+        for bad in [
+            r#""properties": {"a": "\ud800"}"#,
+            r#""context": {"n": 1e999}"#,
+        ] {
+            let line = format!(r#"{{"type": "track", "userId": "u", "event": "E", {bad}}}"#);
+            let got = parse_line(
+                &line,
+                Limits::default(),
+                &Taxonomy::default(),
+                http_import(),
+            );
+            assert!(
+                matches!(got, Err(ParseError::InvalidJson(_))),
+                "{bad}: {got:?}"
+            );
+        }
+        for (bad, field) in [
+            (r#""properties": [1]"#, "properties"),
+            (r#""context": "x""#, "context"),
+        ] {
+            let line = format!(r#"{{"type": "track", "userId": "u", "event": "E", {bad}}}"#);
+            match parse_line(
+                &line,
+                Limits::default(),
+                &Taxonomy::default(),
+                http_import(),
+            ) {
+                Err(ParseError::InvalidMessage { field: f, .. }) => assert_eq!(f, field, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    fn http_import() -> Source {
+        Source::Import {
+            imported_at: parse_timestamp("2026-03-01T12:00:10Z").unwrap(),
+        }
     }
 
     #[test]

@@ -55,6 +55,7 @@ impl DuckStore {
             pending: None,
         };
         store.migrate()?;
+        store.conn.execute_batch(schema::IMPORT_STAGING)?;
         Ok(store)
     }
 

@@ -3,7 +3,17 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+
+/// Bulk writes stage their events in a temporary table (`IMPORT_STAGING`,
+/// in memory, spilled to DuckDB's temp directory): staging rows in a stored
+/// table wrote them to the database file only to delete them at commit.
+const V3: &str = "DROP TABLE staged_events;";
+
+/// Created on every connection: where a write that must drop ids already
+/// stored (imports, journal replay) puts its events before the anti-join.
+pub(super) const IMPORT_STAGING: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS import_staging AS SELECT * FROM events LIMIT 0;";
 
 /// The ingest journal's progress: the last record applied, updated in the
 /// same transaction as the data it brings.

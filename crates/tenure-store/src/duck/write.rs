@@ -32,7 +32,7 @@ pub(super) fn begin(store: &mut DuckStore, dedup: Dedup) -> Result<()> {
     let started = (|| -> Result<i64> {
         store
             .conn
-            .execute_batch("DELETE FROM staged_events; DELETE FROM staged_changes;")?;
+            .execute_batch("DELETE FROM import_staging; DELETE FROM staged_changes;")?;
         Ok(store
             .conn
             .query_row("SELECT nextval('write_seq')", [], |r| r.get(0))?)
@@ -61,7 +61,7 @@ pub(super) fn stage(store: &mut DuckStore, batch: &WriteBatch) -> Result<()> {
         .ok_or_else(|| StoreError::Invalid("stage called without begin_write".into()))?;
     let table = match pending.dedup {
         Dedup::Done => "events",
-        Dedup::AgainstAll => "staged_events",
+        Dedup::AgainstAll => "import_staging",
     };
     append_events(&store.conn, table, &batch.events)?;
     pending.events_staged += batch.events.len() as u64;
@@ -93,9 +93,11 @@ pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
         let events_written = match pending.dedup {
             Dedup::Done => pending.events_staged,
             Dedup::AgainstAll => conn.execute(
-                "INSERT INTO events SELECT * FROM staged_events s
-                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)
-                 QUALIFY row_number() OVER (PARTITION BY s.message_id ORDER BY s.received_at) = 1",
+                // The first row of each id (file order), unless stored
+                // already: hash joins, no sort.
+                "INSERT INTO events SELECT * FROM import_staging s
+                 WHERE s.rowid IN (SELECT min(rowid) FROM import_staging GROUP BY message_id)
+                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)",
                 [],
             )? as u64,
         };
@@ -104,7 +106,7 @@ pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
         } else {
             0
         };
-        conn.execute_batch("DELETE FROM staged_events; DELETE FROM staged_changes; COMMIT")?;
+        conn.execute_batch("DELETE FROM import_staging; DELETE FROM staged_changes; COMMIT")?;
         Ok(WriteOutcome {
             events_written,
             changes_written,
