@@ -125,9 +125,9 @@ pub(super) fn abort(store: &mut DuckStore) -> Result<()> {
     Ok(())
 }
 
-/// Appends events column by column through Arrow arrays: DuckDB casts
-/// whole vectors (text to `JSON`, for one) instead of one value at a time,
-/// several times faster than `append_row` (see BENCHMARKS.md).
+/// Appends events column by column through Arrow arrays: DuckDB converts
+/// and casts whole vectors (text to `JSON`, for one) instead of one value
+/// at a time.
 fn append_events(conn: &Connection, table: &str, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
