@@ -7,12 +7,14 @@
 //! file adds nothing (ids already stored are skipped, and events without a
 //! `messageId` get one from their content).
 
+use crate::dedup::{Fingerprint, PassThrough};
 use crate::resolve::{Pending, UserAccounts};
 use crate::segment::{Limits, Message, ParseError, Source, parse_line};
 use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
+use std::hash::BuildHasherDefault;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -131,6 +133,10 @@ fn in_transaction<T>(
 /// whole lines from the (shared, locked) reader; this thread puts the parsed
 /// blocks back in file order, resolves accounts in that order and stages
 /// them, so the store is written while the next blocks are parsed.
+///
+/// Into a store without events, the file's rows go straight into the events
+/// table (repeats of an id within the file dropped here, the first kept);
+/// otherwise they are staged and kept at commit unless already stored.
 pub fn import_events(
     store: &mut dyn Store,
     path: &Path,
@@ -139,12 +145,32 @@ pub fn import_events(
     imported_at: DateTime<Utc>,
     progress: Box<dyn FnMut(u64) + Send>,
 ) -> Result<ImportSummary, ImportError> {
+    let source = Source::Import { imported_at };
+    import_jsonl(
+        store,
+        path,
+        taxonomy,
+        limits,
+        source,
+        progress,
+        DIRECT_IDS_CAP,
+    )
+}
+
+fn import_jsonl(
+    store: &mut dyn Store,
+    path: &Path,
+    taxonomy: &Taxonomy,
+    limits: Limits,
+    source: Source,
+    progress: Box<dyn FnMut(u64) + Send>,
+    ids_cap: usize,
+) -> Result<ImportSummary, ImportError> {
     let reader = Mutex::new(Blocks::new(open(path, progress)?, BLOCK_BYTES));
     let accounts = UserAccounts::load(store).map_err(|source| ImportError::Store {
         file: path.to_path_buf(),
         source,
     })?;
-    let source = Source::Import { imported_at };
     let (records, outcome) = in_transaction(store, path, |store| {
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
@@ -173,7 +199,16 @@ pub fn import_events(
                     })?;
             }
             drop(done_tx);
-            let result = write_in_order(store, path, &done_rx, &accounts);
+            let result = store
+                .has_no_events()
+                .map_err(|source| ImportError::Store {
+                    file: path.to_path_buf(),
+                    source,
+                })
+                .and_then(|empty| {
+                    let ids = FileIds::new(empty, ids_cap);
+                    write_in_order(store, path, &done_rx, &accounts, ids)
+                });
             // On an error, stop the parsers and drain what they were sending.
             stop.store(true, Ordering::Relaxed);
             while done_rx.recv().is_ok() {}
@@ -352,28 +387,87 @@ fn write_in_order(
     path: &Path,
     parsed: &mpsc::Receiver<Parsed>,
     accounts: &UserAccounts,
+    mut ids: FileIds,
 ) -> Result<u64, ImportError> {
     let mut in_order = InOrder::default();
     let mut records = 0u64;
-    let mut batch = WriteBatch::default();
+    // Rows known to be new, and rows the commit checks.
+    let (mut new, mut check) = (WriteBatch::default(), WriteBatch::default());
     let mut pending = Pending::default();
     for result in parsed {
         let (seq, messages) = result?;
         in_order.insert(seq, messages);
         while let Some(messages) = in_order.pop() {
             for mut message in messages {
+                records += 1;
+                let batch = match ids.route(&message.event.message_id) {
+                    Route::New => &mut new,
+                    Route::Check => &mut check,
+                    Route::Repeat => continue,
+                };
                 accounts.resolve(&mut message, &mut pending);
                 batch.events.push(message.event);
                 batch.changes.extend(message.changes);
-                records += 1;
-                if batch.events.len() >= CHUNK {
-                    stage(store, path, &mut batch)?;
+                if new.events.len() >= CHUNK {
+                    stage_new(store, path, &mut new)?;
+                }
+                if check.events.len() >= CHUNK {
+                    stage(store, path, &mut check)?;
                 }
             }
         }
     }
-    stage(store, path, &mut batch)?;
+    stage_new(store, path, &mut new)?;
+    stage(store, path, &mut check)?;
     Ok(records)
+}
+
+/// Ids above which an import stops tracking its file's ids itself: 14
+/// million 128-bit fingerprints take at most ~290 MiB (2^24 slots of 17
+/// bytes); the rest of the file goes through the staging table.
+const DIRECT_IDS_CAP: usize = 14_000_000;
+
+/// Where a message of the file goes.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// Straight into `events`: the store had no events and the id is new.
+    New,
+    /// A repeat of an id earlier in this file: dropped whole.
+    Repeat,
+    /// Staged, and kept at commit unless its id is stored already.
+    Check,
+}
+
+/// The file's ids so far, while its rows can skip the staging table (the
+/// store had no events before it, and fewer than `cap` ids were seen).
+struct FileIds {
+    seen: Option<HashSet<Fingerprint, BuildHasherDefault<PassThrough>>>,
+    cap: usize,
+}
+
+impl FileIds {
+    fn new(store_empty: bool, cap: usize) -> Self {
+        Self {
+            seen: store_empty.then(HashSet::default),
+            cap,
+        }
+    }
+
+    fn route(&mut self, message_id: &str) -> Route {
+        let Some(seen) = &mut self.seen else {
+            return Route::Check;
+        };
+        if seen.len() >= self.cap {
+            // Later rows are checked against everything, these ones too.
+            self.seen = None;
+            return Route::Check;
+        }
+        if seen.insert(Fingerprint::of(message_id)) {
+            Route::New
+        } else {
+            Route::Repeat
+        }
+    }
 }
 
 fn stage(store: &mut dyn Store, path: &Path, batch: &mut WriteBatch) -> Result<(), ImportError> {
@@ -381,6 +475,22 @@ fn stage(store: &mut dyn Store, path: &Path, batch: &mut WriteBatch) -> Result<(
         file: path.to_path_buf(),
         source,
     })?;
+    batch.events.clear();
+    batch.changes.clear();
+    Ok(())
+}
+
+fn stage_new(
+    store: &mut dyn Store,
+    path: &Path,
+    batch: &mut WriteBatch,
+) -> Result<(), ImportError> {
+    store
+        .stage_new(batch)
+        .map_err(|source| ImportError::Store {
+            file: path.to_path_buf(),
+            source,
+        })?;
     batch.events.clear();
     batch.changes.clear();
     Ok(())
@@ -528,6 +638,67 @@ mod tests {
             }
         }
         assert!(blocks("", 8).is_empty());
+    }
+
+    /// Ids a b a c d b e, the id cap reached after three: the store keeps
+    /// the first row of each id whichever route it took, and a second
+    /// import (into a store with events now) adds only the new ids.
+    #[test]
+    fn repeats_are_dropped_on_both_routes_first_row_kept() {
+        use tenure_store::DuckStore;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(&dir.path().join("data")).unwrap();
+        let line = |id: &str, n: u32| {
+            format!(
+                r#"{{"type":"track","userId":"u","event":"E","messageId":"{id}","properties":{{"n":{n}}}}}"#
+            )
+        };
+        let ids = ["a", "b", "a", "c", "d", "b", "e"];
+        let text: String = ids
+            .iter()
+            .zip(1..)
+            .map(|(id, n)| line(id, n) + "\n")
+            .collect();
+        let file = dir.path().join("f.jsonl");
+        std::fs::write(&file, text).unwrap();
+        let run = |store: &mut DuckStore, file: &Path| {
+            let source = Source::Import {
+                imported_at: Utc::now(),
+            };
+            let taxonomy = Taxonomy::default();
+            import_jsonl(
+                store,
+                file,
+                &taxonomy,
+                Limits::default(),
+                source,
+                Box::new(|_| {}),
+                3,
+            )
+            .unwrap()
+        };
+        let summary = run(&mut store, &file);
+        assert_eq!((summary.records, summary.events_stored), (7, 5));
+        let rows = store
+            .strings("SELECT message_id, properties->>'n' FROM events ORDER BY 1")
+            .unwrap();
+        let want = [["a", "1"], ["b", "2"], ["c", "4"], ["d", "5"], ["e", "7"]];
+        assert_eq!(rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
+
+        let more = dir.path().join("more.jsonl");
+        std::fs::write(
+            &more,
+            line("e", 8) + "\n" + &line("f", 9) + "\n" + &line("f", 10),
+        )
+        .unwrap();
+        let summary = run(&mut store, &more);
+        assert_eq!((summary.records, summary.events_stored), (3, 1));
+        assert_eq!(
+            store
+                .strings("SELECT properties->>'n' FROM events WHERE message_id = 'f'")
+                .unwrap(),
+            vec![vec!["9".to_string()]]
+        );
     }
 
     #[test]

@@ -101,6 +101,16 @@ pub trait Store: Send {
     /// streams a whole file through one transaction in bounded memory).
     fn stage(&mut self, batch: &WriteBatch) -> Result<()>;
 
+    /// Adds rows whose message ids the caller knows to be new: neither
+    /// stored before this write nor among its rows so far (a bulk import
+    /// into a store without events, which drops repeats within its file
+    /// itself). They skip the anti-join that [`Dedup::AgainstAll`] rows get
+    /// at commit; rows staged after them are still checked against them.
+    fn stage_new(&mut self, batch: &WriteBatch) -> Result<()>;
+
+    /// Whether the store holds no event at all.
+    fn has_no_events(&self) -> Result<bool>;
+
     /// Folds the staged trait changes in and commits.
     fn commit_write(&mut self) -> Result<WriteOutcome>;
 

@@ -157,6 +157,17 @@ impl Store for DuckStore {
         write::commit(self)
     }
 
+    fn stage_new(&mut self, batch: &WriteBatch) -> Result<()> {
+        write::stage_new(self, batch)
+    }
+
+    fn has_no_events(&self) -> Result<bool> {
+        let any: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
+        Ok(!any)
+    }
+
     fn abort_write(&mut self) -> Result<()> {
         write::abort(self)
     }

@@ -21,6 +21,9 @@ pub(super) struct Pending {
     write_no: i64,
     /// Changes staged so far, the low half of the next change's `seq`.
     changes_staged: i64,
+    /// Events appended to `events` as they came (known to be new).
+    events_direct: u64,
+    /// Events in `import_staging`, checked against `events` at commit.
     events_staged: u64,
 }
 
@@ -43,6 +46,7 @@ pub(super) fn begin(store: &mut DuckStore, dedup: Dedup) -> Result<()> {
                 dedup,
                 write_no,
                 changes_staged: 0,
+                events_direct: 0,
                 events_staged: 0,
             });
             Ok(())
@@ -55,16 +59,27 @@ pub(super) fn begin(store: &mut DuckStore, dedup: Dedup) -> Result<()> {
 }
 
 pub(super) fn stage(store: &mut DuckStore, batch: &WriteBatch) -> Result<()> {
+    let known_new = store.pending.as_ref().map(|p| p.dedup) == Some(Dedup::Done);
+    append(store, batch, known_new)
+}
+
+pub(super) fn stage_new(store: &mut DuckStore, batch: &WriteBatch) -> Result<()> {
+    append(store, batch, true)
+}
+
+fn append(store: &mut DuckStore, batch: &WriteBatch, known_new: bool) -> Result<()> {
     let pending = store
         .pending
         .as_mut()
         .ok_or_else(|| StoreError::Invalid("stage called without begin_write".into()))?;
-    let table = match pending.dedup {
-        Dedup::Done => "events",
-        Dedup::AgainstAll => "import_staging",
-    };
-    append_events(&store.conn, table, &batch.events)?;
-    pending.events_staged += batch.events.len() as u64;
+    let n = batch.events.len() as u64;
+    if known_new {
+        append_events(&store.conn, "events", &batch.events)?;
+        pending.events_direct += n;
+    } else {
+        append_events(&store.conn, "import_staging", &batch.events)?;
+        pending.events_staged += n;
+    }
     if !batch.changes.is_empty() {
         let mut app = store.conn.appender("staged_changes")?;
         for c in &batch.changes {
@@ -90,17 +105,19 @@ pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
         .ok_or_else(|| StoreError::Invalid("commit called without begin_write".into()))?;
     let finished = (|| -> Result<WriteOutcome> {
         let conn = &store.conn;
-        let events_written = match pending.dedup {
-            Dedup::Done => pending.events_staged,
-            Dedup::AgainstAll => conn.execute(
-                // The first row of each id (file order), unless stored
-                // already: hash joins, no sort.
-                "INSERT INTO events SELECT * FROM import_staging s
+        let events_written = pending.events_direct
+            + if pending.events_staged == 0 {
+                0
+            } else {
+                conn.execute(
+                    // The first row of each id (file order), unless stored
+                    // already: hash joins, no sort.
+                    "INSERT INTO events SELECT * FROM import_staging s
                  WHERE s.rowid IN (SELECT min(rowid) FROM import_staging GROUP BY message_id)
                    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)",
-                [],
-            )? as u64,
-        };
+                    [],
+                )? as u64
+            };
         let changes_written = if pending.changes_staged > 0 {
             apply_staged_changes(conn)?
         } else {
