@@ -145,3 +145,34 @@ pub fn dedup_memory(args: DedupArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct ParseArgs {
+    /// A JSONL file (see `jsonl`).
+    #[arg(long)]
+    file: PathBuf,
+}
+
+/// The message parser alone, on one thread, over a JSONL file read into
+/// memory first (untimed).
+pub fn parse(args: ParseArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file)?;
+    let taxonomy = Taxonomy::default();
+    let source = Source::Import {
+        imported_at: chrono::Utc::now(),
+    };
+    let started = Instant::now();
+    let mut n = 0u64;
+    for line in text.lines() {
+        let m = tenure_ingest::segment::parse_line(line, Limits::default(), &taxonomy, source)?;
+        std::hint::black_box(m);
+        n += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({"messages": n, "seconds": secs, "messages_per_s": n as f64 / secs,
+                           "mb_per_s": text.len() as f64 / secs / 1e6})
+    );
+    Ok(())
+}

@@ -7,6 +7,7 @@
 //!   store's write path, no HTTP, no parsing) into a fresh store.
 //! - `import`: `tenure import events` on a generated JSONL file.
 //! - `dedup-memory`: bytes the dedup window takes per million ids.
+//! - `parse`: the message parser alone on one thread.
 
 mod batches;
 mod http;
@@ -33,6 +34,8 @@ enum Command {
     DedupMemory(local::DedupArgs),
     /// Write a JSONL file of generated events (for `tenure import` timing).
     Jsonl(local::JsonlArgs),
+    /// The message parser alone, one thread.
+    Parse(local::ParseArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +45,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => local::import(args),
         Command::DedupMemory(args) => local::dedup_memory(args),
         Command::Jsonl(args) => local::jsonl(args),
+        Command::Parse(args) => local::parse(args),
     }
 }
