@@ -53,6 +53,7 @@ struct IngestFile {
     max_batch_bytes: Option<usize>,
     queue_batches: Option<usize>,
     max_commit_messages: Option<usize>,
+    rollup_interval_secs: Option<u64>,
 }
 
 /// Values given on the command line or in the environment; `None` means
@@ -77,6 +78,9 @@ pub struct IngestConfig {
     pub queue_batches: usize,
     /// Most messages the writer puts in one commit (group commit).
     pub max_commit_messages: usize,
+    /// How often the server adds new events to the report rollups (1 to 60
+    /// seconds): an accepted event is in reports within this time.
+    pub rollup_interval: Duration,
 }
 
 impl Default for IngestConfig {
@@ -87,6 +91,7 @@ impl Default for IngestConfig {
             max_batch_bytes: 500 * 1024,
             queue_batches: 1024,
             max_commit_messages: 20_000,
+            rollup_interval: Duration::from_secs(30),
         }
     }
 }
@@ -188,7 +193,17 @@ impl Config {
                 .ingest
                 .max_commit_messages
                 .unwrap_or(defaults.max_commit_messages),
+            rollup_interval: file
+                .ingest
+                .rollup_interval_secs
+                .map_or(defaults.rollup_interval, Duration::from_secs),
         };
+        if !(1..=60).contains(&ingest.rollup_interval.as_secs()) {
+            return Err(invalid(format!(
+                "ingest.rollup_interval_secs: {} is outside 1 to 60",
+                ingest.rollup_interval.as_secs()
+            )));
+        }
         if ingest.max_message_bytes == 0 || ingest.max_message_bytes > ingest.max_batch_bytes {
             return Err(invalid(
                 "ingest.max_message_bytes must be above 0 and at most ingest.max_batch_bytes"

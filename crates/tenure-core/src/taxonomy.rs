@@ -99,6 +99,23 @@ pub struct TaxonomyConfig {
     pub lifecycle: Option<Vec<String>>,
 }
 
+/// Events whose reports split them by one property (the share channel, the
+/// answer to a message, the feature that failed): that property's value is
+/// the rollup's `detail`.
+pub const DETAIL_PROPERTIES: &[(&str, &str)] = &[
+    ("Insight Shared", "channel"),
+    ("Message Answered", "answer"),
+    ("Error Shown", "feature"),
+];
+
+/// The property an event's rollup rows are split by, if any.
+pub fn detail_property(event: &str) -> Option<&'static str> {
+    DETAIL_PROPERTIES
+        .iter()
+        .find(|(e, _)| *e == event)
+        .map(|(_, p)| *p)
+}
+
 /// Event name to activity kind, built once from the defaults and the config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taxonomy {

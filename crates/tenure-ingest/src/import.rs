@@ -137,6 +137,7 @@ fn in_transaction<T>(
 /// Into a store without events, the file's rows go straight into the events
 /// table (repeats of an id within the file dropped here, the first kept);
 /// otherwise they are staged and kept at commit unless already stored.
+/// After the commit the report rollups are refreshed.
 pub fn import_events(
     store: &mut dyn Store,
     path: &Path,
@@ -146,7 +147,7 @@ pub fn import_events(
     progress: Box<dyn FnMut(u64) + Send>,
 ) -> Result<ImportSummary, ImportError> {
     let source = Source::Import { imported_at };
-    import_jsonl(
+    let summary = import_jsonl(
         store,
         path,
         taxonomy,
@@ -154,7 +155,14 @@ pub fn import_events(
         source,
         progress,
         DIRECT_IDS_CAP,
-    )
+    )?;
+    store
+        .refresh_rollups()
+        .map_err(|source| ImportError::Store {
+            file: path.to_path_buf(),
+            source,
+        })?;
+    Ok(summary)
 }
 
 fn import_jsonl(

@@ -23,7 +23,7 @@ use crate::segment::Message;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -72,6 +72,9 @@ pub struct WriterConfig {
     /// Journaled records waiting for the store before the journal thread
     /// waits too.
     pub apply_queue_records: usize,
+    /// How often the apply thread adds new events to the report rollups
+    /// (also once more when it stops).
+    pub rollup_interval: Duration,
 }
 
 struct Job {
@@ -146,11 +149,14 @@ impl Writer {
                 .expect("the OS can start a thread")
         };
         let max_apply = config.max_apply_messages.max(1);
+        let rollup_interval = config.rollup_interval;
         let threads = vec![
             spawn("tenure-journal", Box::new(move || state.run(receiver))),
             spawn(
                 "tenure-apply",
-                Box::new(move || apply_loop(store, to_apply, applied_tx, max_apply)),
+                Box::new(move || {
+                    apply_loop(store, to_apply, applied_tx, max_apply, rollup_interval)
+                }),
             ),
         ];
         Ok((
@@ -357,15 +363,38 @@ fn apply(
     done
 }
 
+/// Adds new events to the report rollups; a failure is logged and the
+/// next refresh covers the same events.
+fn refresh(store: &mut dyn Store) {
+    match store.refresh_rollups() {
+        Ok(0) => {}
+        Ok(events) => tracing::debug!(message = "Rollups refreshed.", events),
+        Err(error) => tracing::error!(message = "Refreshing the rollups failed.", %error),
+    }
+}
+
 /// The apply thread: journaled records into the store, as many at a time
-/// as are waiting (up to `max_messages`).
+/// as are waiting (up to `max_messages`), and the rollups refreshed every
+/// `rollup_interval`.
 fn apply_loop(
     mut store: Box<dyn Store>,
     records: Receiver<Record>,
     applied: watch::Sender<u64>,
     max_messages: usize,
+    rollup_interval: Duration,
 ) {
-    while let Ok(first) = records.recv() {
+    let mut refreshed = Instant::now();
+    loop {
+        if refreshed.elapsed() >= rollup_interval {
+            refresh(store.as_mut());
+            refreshed = Instant::now();
+        }
+        let wait = rollup_interval.saturating_sub(refreshed.elapsed());
+        let first = match records.recv_timeout(wait) {
+            Ok(record) => record,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut count = first.messages.len();
         let mut batch = vec![first];
         while count < max_messages {
@@ -394,6 +423,7 @@ fn apply_loop(
                             message =
                                 "Giving up until the next start; the journal keeps the batches."
                         );
+                        refresh(store.as_mut());
                         return;
                     }
                     std::thread::sleep(Duration::from_secs(1));
@@ -401,6 +431,7 @@ fn apply_loop(
             }
         }
     }
+    refresh(store.as_mut());
     tracing::info!(message = "Writer stopped.");
 }
 

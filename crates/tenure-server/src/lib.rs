@@ -69,6 +69,7 @@ pub fn prepare(
             max_commit_messages: config.ingest.max_commit_messages,
             max_apply_messages: MAX_APPLY_MESSAGES,
             apply_queue_records: APPLY_QUEUE_RECORDS,
+            rollup_interval: config.ingest.rollup_interval,
         },
         clock.clone(),
         &config.data_dir.join("journal"),

@@ -76,6 +76,8 @@ pub struct Stats {
     pub events_by_type: BTreeMap<String, u64>,
     pub first_event_at: Option<DateTime<Utc>>,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// Events the report rollups cover (all of them after a refresh).
+    pub events_in_rollups: u64,
 }
 
 /// A new key to store: its hash, never its secret.
@@ -107,6 +109,10 @@ pub trait Store: Send {
     /// itself). They skip the anti-join that [`Dedup::AgainstAll`] rows get
     /// at commit; rows staged after them are still checked against them.
     fn stage_new(&mut self, batch: &WriteBatch) -> Result<()>;
+
+    /// Adds the events stored since the last refresh to the rollups that
+    /// reports read; returns how many events that was.
+    fn refresh_rollups(&mut self) -> Result<u64>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

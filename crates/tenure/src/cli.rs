@@ -25,6 +25,9 @@ pub enum Command {
     Keys(KeysCommand),
     /// Counts of accounts, users and events by kind, and the time span.
     Stats(StatsArgs),
+    /// Add the events stored since the last refresh to the report rollups
+    /// (the server does it every `ingest.rollup_interval_secs`).
+    Refresh(RefreshArgs),
     /// Generate a realistic SaaS usage dataset with planted ground truth.
     Gen(GenArgs),
 }
@@ -170,6 +173,12 @@ pub enum KeysCommand {
         store: StoreArgs,
         id: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]

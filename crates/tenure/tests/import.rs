@@ -170,6 +170,11 @@ fn large_jsonl_files_keep_order_and_line_numbers() {
     assert!(err.contains(&format!("bad-late.jsonl:{at}")), "{err}");
     assert!(err.contains("field `event`"), "{err}");
     assert_eq!(count(&data, "SELECT count(*) FROM events"), lines as i64);
+    // The import refreshed the report rollups: exact, nothing left to add.
+    assert_eq!(common::open(&data).rollup_mismatches().unwrap(), 0);
+    let (ok, out, err) = tenure(&["refresh", "--data", d]);
+    assert!(ok, "{err}");
+    assert!(out.contains("rollups: 0 new events"), "{out}");
 }
 
 #[test]

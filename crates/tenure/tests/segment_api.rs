@@ -536,3 +536,50 @@ fn api_routes_need_a_reading_key() {
     assert_eq!(body["error"]["code"], json!("not_found"));
     assert!(server.stop().success());
 }
+
+/// Accepted events reach the report rollups within
+/// `ingest.rollup_interval_secs` while the server runs, and all of them by
+/// the time it stops.
+#[test]
+fn accepted_events_reach_the_rollups_within_the_interval() {
+    let (dir, key, admin) = setup();
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(&config, "[ingest]\nrollup_interval_secs = 1\n").unwrap();
+    let server = Server::start_with(dir.path(), &["--config", config.to_str().unwrap()]);
+    let http = client();
+    let stats = || -> Value {
+        http.get(server.url("/api/v1/stats"))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let messages = (0..50)
+        .map(|i| track(json!({"messageId": format!("r{i}"), "userId": format!("u{}", i % 7)})))
+        .collect();
+    let sent = http
+        .post(server.url("/v1/batch"))
+        .basic_auth(&key, Some(""))
+        .body(batch_of(messages))
+        .header("content-type", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 200);
+    let started = std::time::Instant::now();
+    let mut last = stats();
+    while last["events_in_rollups"] != json!(50) && started.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        last = stats();
+    }
+    assert_eq!(last["events"], json!(50));
+    assert_eq!(last["events_in_rollups"], json!(50), "{last}");
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "within the 1 s interval (and the apply lag)"
+    );
+    assert!(server.stop().success());
+    let mut store = common::open(dir.path());
+    assert_eq!(store.rollup_mismatches().unwrap(), 0);
+    assert_eq!(tenure_store::Store::refresh_rollups(&mut store).unwrap(), 0);
+}

@@ -6,6 +6,7 @@
 
 mod keys;
 mod read;
+mod rollup;
 mod schema;
 mod write;
 
@@ -89,6 +90,9 @@ impl DuckStore {
         for (version, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if *version == schema::ROLLUP_VERSION {
+                rollup::rebuild(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations VALUES (?, CAST(now() AS TIMESTAMP))",
                 [version],
@@ -159,6 +163,15 @@ impl Store for DuckStore {
 
     fn stage_new(&mut self, batch: &WriteBatch) -> Result<()> {
         write::stage_new(self, batch)
+    }
+
+    fn refresh_rollups(&mut self) -> Result<u64> {
+        if self.pending.is_some() {
+            return Err(StoreError::Invalid(
+                "refresh_rollups called inside a write".into(),
+            ));
+        }
+        rollup::refresh(&self.conn)
     }
 
     fn has_no_events(&self) -> Result<bool> {

@@ -71,5 +71,9 @@ pub(super) fn stats(conn: &Connection) -> Result<Stats> {
         events_by_type: counts_by(conn, "type")?,
         first_event_at: utc(first),
         last_event_at: utc(last),
+        events_in_rollups: count(
+            conn,
+            "SELECT coalesce(sum(events), 0)::BIGINT FROM activity_daily",
+        )?,
     })
 }

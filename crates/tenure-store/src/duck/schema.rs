@@ -3,7 +3,32 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
+
+/// The migration that adds the rollup; the store fills it from the events
+/// already stored right after (`rollup::rebuild`).
+pub(super) const ROLLUP_VERSION: i64 = 4;
+
+/// The daily activity rollup (see `rollup.rs`): delta rows, summed by
+/// readers, and how far it has read. Each event row carries the number of
+/// the write that stored it, in commit order (older rows: NULL, covered by
+/// the rebuild that follows this migration).
+const V4: &str = r#"
+ALTER TABLE events ADD COLUMN write_no BIGINT;
+CREATE TABLE rollup_state (write_no BIGINT NOT NULL);
+INSERT INTO rollup_state VALUES (0);
+CREATE TABLE activity_daily (
+    day DATE NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    event VARCHAR,
+    kind VARCHAR NOT NULL,
+    detail VARCHAR,
+    events BIGINT NOT NULL,
+    first_at TIMESTAMP NOT NULL,
+    last_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// Bulk writes stage their events in a temporary table (`IMPORT_STAGING`,
 /// in memory, spilled to DuckDB's temp directory): staging rows in a stored

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -272,4 +272,111 @@ fn the_journal_mark_commits_and_rolls_back_with_the_data() {
     let store = DuckStore::open(dir.path()).unwrap();
     assert_eq!(store.journal_applied().unwrap(), 7);
     assert_eq!(store.count("SELECT count(*) FROM events").unwrap(), 1);
+}
+
+/// Refreshes the rollup, then counts where it differs from the events.
+fn rollup_mismatches(store: &mut DuckStore) -> i64 {
+    store.refresh_rollups().unwrap();
+    store.rollup_mismatches().unwrap()
+}
+
+fn at(mut e: Event, when: &str, properties: &str) -> Event {
+    e.timestamp = t(when);
+    e.properties = Some(properties.into());
+    e
+}
+
+#[test]
+fn the_rollup_matches_the_events_after_every_kind_of_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    let share = |id: &str, when: &str, channel: &str| {
+        at(
+            event(id, "Insight Shared", ActivityKind::Share),
+            when,
+            &format!(r#"{{"channel": {channel}}}"#),
+        )
+    };
+    // Direct rows: two days, a detail, an event without a user.
+    let mut anonymous = event("e4", "Signed In", ActivityKind::Login);
+    anonymous.user_id = None;
+    let first = WriteBatch {
+        events: vec![
+            share("e1", "2026-01-01T23:59:59Z", r#""email""#),
+            share("e2", "2026-01-02T00:00:00Z", r#""email""#),
+            share("e3", "2026-01-02T10:00:00Z", "7"),
+            anonymous,
+        ],
+        changes: vec![],
+    };
+    store.write(&first, Dedup::Done).unwrap();
+    // Behind until refreshed; a refresh covers exactly the new events.
+    assert!(store.rollup_mismatches().unwrap() > 0);
+    assert_eq!(store.refresh_rollups().unwrap(), 4);
+    assert_eq!(store.refresh_rollups().unwrap(), 0);
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(
+        store
+            .strings("SELECT detail, sum(events) FROM activity_daily WHERE event = 'Insight Shared' GROUP BY 1 ORDER BY 1")
+            .unwrap(),
+        vec![vec!["7", "1"], vec!["email", "2"]]
+    );
+
+    // Staged rows: repeats and ids already stored add nothing to either.
+    let staged = WriteBatch {
+        events: vec![
+            share("e1", "2026-03-01T00:00:00Z", r#""linkedin""#),
+            share("e5", "2026-03-01T00:00:00Z", r#""linkedin""#),
+            share("e5", "2026-03-02T00:00:00Z", r#""twitter""#),
+            at(
+                event("e6", "Signed In", ActivityKind::Login),
+                "2026-01-02T08:00:00Z",
+                "{}",
+            ),
+        ],
+        changes: vec![],
+    };
+    assert_eq!(
+        store
+            .write(&staged, Dedup::AgainstAll)
+            .unwrap()
+            .events_written,
+        2
+    );
+    assert_eq!(rollup_mismatches(&mut store), 0);
+
+    // Rows known to be new, then staged rows in the same write.
+    store.begin_write(Dedup::AgainstAll).unwrap();
+    store
+        .stage_new(&WriteBatch {
+            events: vec![share("e7", "2026-04-01T00:00:00Z", "null")],
+            changes: vec![],
+        })
+        .unwrap();
+    store
+        .stage(&WriteBatch {
+            events: vec![share("e7", "2026-04-02T00:00:00Z", r#""email""#)],
+            changes: vec![],
+        })
+        .unwrap();
+    assert_eq!(store.commit_write().unwrap().events_written, 1);
+    assert_eq!(rollup_mismatches(&mut store), 0);
+
+    // An aborted write leaves no rollup rows; a taxonomy change rebuilds.
+    store.begin_write(Dedup::Done).unwrap();
+    store.stage(&first).unwrap();
+    store.abort_write().unwrap();
+    let config = Config::from_toml(
+        "[taxonomy]\nmaintain = [\"Insight Shared\"]\nshare = [\"Reminder Set\"]\n",
+        Overrides::default(),
+    )
+    .unwrap();
+    assert!(store.sync_taxonomy(&config.taxonomy).unwrap() > 0);
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(
+        store
+            .count("SELECT sum(events)::BIGINT FROM activity_daily WHERE kind = 'maintain'")
+            .unwrap(),
+        5
+    );
 }

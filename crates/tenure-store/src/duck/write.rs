@@ -1,10 +1,10 @@
 //! Writes: events through DuckDB's appender, trait changes folded into the
 //! change history and the current-state tables, all in one transaction.
 
-use super::{DuckStore, ts};
+use super::{DuckStore, rollup, ts};
 use crate::{Dedup, Result, StoreError, WriteBatch, WriteOutcome};
 use chrono::{DateTime, Utc};
-use duckdb::arrow::array::{ArrayRef, StringBuilder, TimestampMicrosecondArray};
+use duckdb::arrow::array::{ArrayRef, Int64Array, StringBuilder, TimestampMicrosecondArray};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{Connection, params};
 use std::collections::BTreeMap;
@@ -74,10 +74,15 @@ fn append(store: &mut DuckStore, batch: &WriteBatch, known_new: bool) -> Result<
         .ok_or_else(|| StoreError::Invalid("stage called without begin_write".into()))?;
     let n = batch.events.len() as u64;
     if known_new {
-        append_events(&store.conn, "events", &batch.events)?;
+        append_events(&store.conn, "events", &batch.events, pending.write_no)?;
         pending.events_direct += n;
     } else {
-        append_events(&store.conn, "import_staging", &batch.events)?;
+        append_events(
+            &store.conn,
+            "import_staging",
+            &batch.events,
+            pending.write_no,
+        )?;
         pending.events_staged += n;
     }
     if !batch.changes.is_empty() {
@@ -109,14 +114,7 @@ pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
             + if pending.events_staged == 0 {
                 0
             } else {
-                conn.execute(
-                    // The first row of each id (file order), unless stored
-                    // already: hash joins, no sort.
-                    "INSERT INTO events SELECT * FROM import_staging s
-                 WHERE s.rowid IN (SELECT min(rowid) FROM import_staging GROUP BY message_id)
-                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = s.message_id)",
-                    [],
-                )? as u64
+                keep_new_staged(conn)?
             };
         let changes_written = if pending.changes_staged > 0 {
             apply_staged_changes(conn)?
@@ -135,6 +133,20 @@ pub(super) fn commit(store: &mut DuckStore) -> Result<WriteOutcome> {
     finished
 }
 
+/// Moves the staged rows whose id is neither stored nor staged earlier
+/// (the first row of each id, in file order, wins) into `events`. Hash
+/// joins, no sort.
+fn keep_new_staged(conn: &Connection) -> Result<u64> {
+    conn.execute(
+        "DELETE FROM import_staging
+         WHERE rowid NOT IN (SELECT min(rowid) FROM import_staging GROUP BY message_id)
+            OR message_id IN (SELECT message_id FROM events)",
+        [],
+    )?;
+    let kept = conn.execute("INSERT INTO events SELECT * FROM import_staging", [])?;
+    Ok(kept as u64)
+}
+
 pub(super) fn abort(store: &mut DuckStore) -> Result<()> {
     if store.pending.take().is_some() {
         store.conn.execute_batch("ROLLBACK")?;
@@ -145,13 +157,13 @@ pub(super) fn abort(store: &mut DuckStore) -> Result<()> {
 /// Appends events column by column through Arrow arrays: DuckDB converts
 /// and casts whole vectors (text to `JSON`, for one) instead of one value
 /// at a time.
-fn append_events(conn: &Connection, table: &str, events: &[Event]) -> Result<()> {
+fn append_events(conn: &Connection, table: &str, events: &[Event], write_no: i64) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let mut app = conn.appender(table)?;
     for chunk in events.chunks(ARROW_CHUNK_ROWS) {
-        app.append_record_batch(event_columns(chunk)?)?;
+        app.append_record_batch(event_columns(chunk, write_no)?)?;
     }
     app.flush()?;
     Ok(())
@@ -160,7 +172,7 @@ fn append_events(conn: &Connection, table: &str, events: &[Event]) -> Result<()>
 /// Rows per Arrow record batch handed to the appender.
 const ARROW_CHUNK_ROWS: usize = 16 * 1024;
 
-fn event_columns(events: &[Event]) -> Result<RecordBatch> {
+fn event_columns(events: &[Event], write_no: i64) -> Result<RecordBatch> {
     let text = |get: fn(&Event) -> Option<&str>| -> ArrayRef {
         let bytes = events.iter().map(|e| get(e).map_or(0, str::len)).sum();
         let mut column = StringBuilder::with_capacity(events.len(), bytes);
@@ -193,6 +205,10 @@ fn event_columns(events: &[Event]) -> Result<RecordBatch> {
         ("original_timestamp", time(|e| e.original_timestamp)),
         ("sent_at", time(|e| e.sent_at)),
         ("received_at", time(|e| Some(e.received_at))),
+        (
+            "write_no",
+            Arc::new(Int64Array::from(vec![write_no; events.len()])) as ArrayRef,
+        ),
     ])
     .map_err(|e| StoreError::Invalid(format!("cannot build the event columns: {e}")))
 }
@@ -356,6 +372,9 @@ pub(super) fn sync_taxonomy(conn: &mut Connection, taxonomy: &Taxonomy) -> Resul
         ),
         [],
     )?;
+    if changed > 0 {
+        rollup::rebuild(&tx)?;
+    }
     tx.commit()?;
     if changed > 0 {
         tracing::info!(

@@ -5,6 +5,7 @@ mod demo;
 mod generate;
 mod import;
 mod keys;
+mod refresh;
 mod serve;
 mod stats;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Stats(args) => stats::run(args),
+        Command::Refresh(args) => refresh::run(args),
         Command::Gen(args) => generate::run(args),
     }
 }

@@ -24,6 +24,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
             };
             println!("first event  {}", time(stats.first_event_at));
             println!("last event   {}", time(stats.last_event_at));
+            println!("in rollups   {}", stats.events_in_rollups);
         }
     }
     Ok(())

@@ -123,7 +123,7 @@ pub fn client() -> reqwest::blocking::Client {
 
 /// Opens the store (after the server stopped) as the CLI does: applying
 /// what the ingest journal holds beyond it first.
-fn open(data: &Path) -> tenure_store::DuckStore {
+pub fn open(data: &Path) -> tenure_store::DuckStore {
     let mut store = tenure_store::DuckStore::open(data).expect("the store opens");
     let journal = data.join("journal");
     if journal.exists() {

@@ -1,0 +1,19 @@
+//! `tenure refresh`.
+
+use super::{load_config, open_store};
+use crate::cli::RefreshArgs;
+use std::time::Instant;
+use tenure_core::config::Overrides;
+use tenure_store::Store;
+
+pub fn run(args: RefreshArgs) -> anyhow::Result<()> {
+    let config = load_config(&args.store, Overrides::default())?;
+    let mut store = open_store(&config)?;
+    let started = Instant::now();
+    let events = store.refresh_rollups()?;
+    println!(
+        "rollups: {events} new events added in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
