@@ -31,6 +31,10 @@ pub async fn healthz() -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    state
+        .metrics
+        .apply_lag
+        .set(i64::try_from(state.writer.apply_lag()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

@@ -31,6 +31,8 @@ pub struct Metrics {
     pub commit_seconds: Histogram,
     /// Message ids in the dedup window at start-up.
     pub dedup_ids: Gauge,
+    /// Acknowledged batches not yet applied to the store (set when read).
+    pub apply_lag: Gauge,
 }
 
 impl Metrics {
@@ -42,6 +44,7 @@ impl Metrics {
         let batch_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let commit_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let dedup_ids = Gauge::default();
+        let apply_lag = Gauge::default();
         registry.register("events_accepted", "Messages stored", accepted.clone());
         registry.register(
             "events_duplicate",
@@ -68,6 +71,11 @@ impl Metrics {
             "Message ids loaded into the dedup window at start-up",
             dedup_ids.clone(),
         );
+        registry.register(
+            "apply_lag_batches",
+            "Acknowledged (journaled) batches not yet applied to the store",
+            apply_lag.clone(),
+        );
         Self {
             registry,
             accepted,
@@ -76,6 +84,7 @@ impl Metrics {
             batch_seconds,
             commit_seconds,
             dedup_ids,
+            apply_lag,
         }
     }
 

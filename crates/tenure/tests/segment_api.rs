@@ -578,6 +578,16 @@ fn accepted_events_reach_the_rollups_within_the_interval() {
         started.elapsed().as_secs() < 5,
         "within the 1 s interval (and the apply lag)"
     );
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("\ntenure_apply_lag_batches 0\n"),
+        "everything acknowledged is applied: {metrics}"
+    );
     assert!(server.stop().success());
     let mut store = common::open(dir.path());
     assert_eq!(store.rollup_mismatches().unwrap(), 0);
