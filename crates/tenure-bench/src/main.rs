@@ -8,6 +8,7 @@
 //! - `import`: `tenure import events` on a generated JSONL file.
 //! - `dedup-memory`: bytes the dedup window takes per million ids.
 //! - `parse`: the message parser alone on one thread.
+//! - `rollup`: rebuilding the report rollup against a plain GROUP BY.
 
 mod batches;
 mod http;
@@ -36,6 +37,8 @@ enum Command {
     Jsonl(local::JsonlArgs),
     /// The message parser alone, one thread.
     Parse(local::ParseArgs),
+    /// Rebuilding the report rollup against a plain GROUP BY.
+    Rollup(local::RollupArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,5 +49,6 @@ fn main() -> anyhow::Result<()> {
         Command::DedupMemory(args) => local::dedup_memory(args),
         Command::Jsonl(args) => local::jsonl(args),
         Command::Parse(args) => local::parse(args),
+        Command::Rollup(args) => local::rollup(args),
     }
 }

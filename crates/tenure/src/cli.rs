@@ -179,6 +179,9 @@ pub enum KeysCommand {
 pub struct RefreshArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Rebuild the rollups from every stored event instead.
+    #[arg(long)]
+    pub rebuild: bool,
 }
 
 #[derive(Debug, Args)]

@@ -175,6 +175,9 @@ fn large_jsonl_files_keep_order_and_line_numbers() {
     let (ok, out, err) = tenure(&["refresh", "--data", d]);
     assert!(ok, "{err}");
     assert!(out.contains("rollups: 0 new events"), "{out}");
+    let (ok, out, err) = tenure(&["refresh", "--rebuild", "--data", d]);
+    assert!(ok && out.contains("rebuilt from every event"), "{out}{err}");
+    assert_eq!(common::open(&data).rollup_mismatches().unwrap(), 0);
 }
 
 #[test]

@@ -128,6 +128,12 @@ impl DuckStore {
         Ok(out)
     }
 
+    /// Runs SQL statements (tests and tools).
+    pub fn execute(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql)?;
+        Ok(())
+    }
+
     /// Runs one SQL query and returns its single `BIGINT` (tests and tools).
     pub fn count(&self, sql: &str) -> Result<i64> {
         Ok(self.conn.query_row(sql, [], |r| r.get(0))?)

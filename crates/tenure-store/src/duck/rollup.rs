@@ -81,6 +81,19 @@ pub(super) fn refresh(conn: &Connection) -> Result<u64> {
 }
 
 impl super::DuckStore {
+    /// Rebuilds the rollup from every stored event, in one transaction.
+    pub fn rebuild_rollups(&mut self) -> Result<()> {
+        if self.pending.is_some() {
+            return Err(crate::StoreError::Invalid(
+                "rebuild_rollups called inside a write".into(),
+            ));
+        }
+        let tx = self.conn.transaction()?;
+        rebuild(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Rollup keys whose summed row differs from the same rollup recomputed
     /// from the raw events, counted both ways: 0 when the rollup is exact
     /// (call after a refresh).

@@ -379,4 +379,10 @@ fn the_rollup_matches_the_events_after_every_kind_of_write() {
             .unwrap(),
         5
     );
+    // A lost rollup is rebuilt whole, and refreshes go on from there.
+    store.execute("DELETE FROM activity_daily").unwrap();
+    assert!(store.rollup_mismatches().unwrap() > 0);
+    store.rebuild_rollups().unwrap();
+    assert_eq!(store.rollup_mismatches().unwrap(), 0);
+    assert_eq!(store.refresh_rollups().unwrap(), 0);
 }

@@ -10,10 +10,18 @@ pub fn run(args: RefreshArgs) -> anyhow::Result<()> {
     let config = load_config(&args.store, Overrides::default())?;
     let mut store = open_store(&config)?;
     let started = Instant::now();
-    let events = store.refresh_rollups()?;
-    println!(
-        "rollups: {events} new events added in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    if args.rebuild {
+        store.rebuild_rollups()?;
+        println!(
+            "rollups: rebuilt from every event in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        let events = store.refresh_rollups()?;
+        println!(
+            "rollups: {events} new events added in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
