@@ -6,7 +6,7 @@
 
 mod duck;
 
-pub use duck::DuckStore;
+pub use duck::{DuckStore, UserAsOf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

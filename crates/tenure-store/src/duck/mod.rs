@@ -4,11 +4,14 @@
 //! `TIMESTAMPTZ` functions are avoided). Extension auto-install and
 //! auto-load are off: this build can download nothing.
 
+mod asof;
 mod keys;
 mod read;
 mod rollup;
 mod schema;
 mod write;
+
+pub use asof::UserAsOf;
 
 use crate::{Dedup, NewKey, Result, Stats, Store, StoreError, WriteBatch, WriteOutcome};
 use chrono::{DateTime, Utc};

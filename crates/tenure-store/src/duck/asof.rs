@@ -1,0 +1,202 @@
+//! Accounts and users as they were at a moment: per field, the latest
+//! change before it (reports about a past period use the state at its end,
+//! e.g. whether an account was archived then).
+
+use super::ts;
+use crate::Result;
+use chrono::{DateTime, Utc};
+use duckdb::params;
+
+/// SQL for every user as of `end` (exclusive; a SQL `TIMESTAMP`
+/// expression): `user_id, account_id, groups, seat_assigned_at, licensed`,
+/// where licensed means a seat assigned before `end` in an account that was
+/// not archived then.
+pub(super) fn users_as_of(end: &str) -> String {
+    format!(
+        "WITH uf AS ({users}), af AS ({accounts}),
+         a AS (SELECT id,
+                      coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false) AS archived
+               FROM af GROUP BY id),
+         u AS (SELECT id,
+                      max(v) FILTER (WHERE field = 'account_id') AS account_id,
+                      TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at,
+                      coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'),
+                               []::VARCHAR[]) AS groups
+               FROM uf GROUP BY id)
+         SELECT u.id AS user_id, u.account_id, u.groups, u.seat_assigned_at,
+                (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
+                 AND NOT coalesce(a.archived, false)) AS licensed
+         FROM u LEFT JOIN a ON a.id = u.account_id",
+        users = latest_before("user_changes", "user_id", end),
+        accounts = latest_before("account_changes", "account_id", end),
+    )
+}
+
+/// A user as of a moment (see [`super::DuckStore::users_as_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAsOf {
+    pub user_id: String,
+    pub account_id: Option<String>,
+    pub groups: Vec<String>,
+    /// A seat assigned before the moment, in an account not archived then.
+    pub licensed: bool,
+}
+
+impl super::DuckStore {
+    /// Every user as they were just before `end`, sorted by id.
+    pub fn users_as_of(&self, end: DateTime<Utc>) -> Result<Vec<UserAsOf>> {
+        let sql = format!(
+            "SELECT user_id, account_id, to_json(groups)::VARCHAR, licensed FROM ({}) ORDER BY user_id",
+            users_as_of("?")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        // The query names `end` three times.
+        let end = ts(end);
+        let rows = stmt.query_map(params![end, end, end], |r| {
+            let groups: String = r.get(2)?;
+            Ok(UserAsOf {
+                user_id: r.get(0)?,
+                account_id: r.get(1)?,
+                groups: serde_json::from_str(&groups).unwrap_or_default(),
+                licensed: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Each entity's latest value of each field changed before `end`.
+fn latest_before(table: &str, id: &str, end: &str) -> String {
+    format!(
+        "SELECT {id} AS id, field, value, value->>'$' AS v FROM {table}
+         WHERE changed_at < {end}
+         QUALIFY row_number() OVER (PARTITION BY {id}, field ORDER BY changed_at DESC, seq DESC) = 1"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::DuckStore;
+    use super::users_as_of;
+    use crate::{Dedup, Store, WriteBatch};
+    use serde_json::{Value, json};
+    use tenure_core::time::parse_timestamp;
+    use tenure_core::{Entity, EntityChange};
+
+    fn change(entity: Entity, id: &str, field: &str, value: Value, at: &str) -> EntityChange {
+        EntityChange {
+            entity,
+            id: id.into(),
+            field: field.into(),
+            value,
+            at: parse_timestamp(at).unwrap(),
+        }
+    }
+
+    #[test]
+    fn licensed_users_follow_seats_and_archiving_at_the_moment_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let (a, u) = (Entity::Account, Entity::User);
+        let changes = vec![
+            change(a, "a1", "id", json!("a1"), "2026-01-01T00:00:00Z"),
+            change(a, "a1", "archived", json!(true), "2026-03-15T00:00:00Z"),
+            change(a, "a2", "id", json!("a2"), "2026-01-01T00:00:00Z"),
+            change(u, "u1", "account_id", json!("a1"), "2026-01-01T00:00:00Z"),
+            change(
+                u,
+                "u1",
+                "seat_assigned_at",
+                json!("2026-01-05T00:00:00Z"),
+                "2026-01-05T00:00:00Z",
+            ),
+            change(u, "u1", "groups", json!(["emea"]), "2026-01-05T00:00:00Z"),
+            change(u, "u1", "groups", json!(["apac"]), "2026-02-20T00:00:00Z"),
+            change(u, "u2", "account_id", json!("a2"), "2026-01-01T00:00:00Z"),
+            change(
+                u,
+                "u2",
+                "seat_assigned_at",
+                json!(null),
+                "2026-01-01T00:00:00Z",
+            ),
+            change(u, "u3", "account_id", json!("a2"), "2026-01-01T00:00:00Z"),
+            change(
+                u,
+                "u3",
+                "seat_assigned_at",
+                json!("2026-02-01T00:00:00Z"),
+                "2026-02-01T00:00:00Z",
+            ),
+            change(
+                u,
+                "u3",
+                "seat_assigned_at",
+                json!(null),
+                "2026-04-01T00:00:00Z",
+            ),
+        ];
+        store
+            .write(
+                &WriteBatch {
+                    events: vec![],
+                    changes,
+                },
+                Dedup::Done,
+            )
+            .unwrap();
+        let at = |end: &str| {
+            store
+                .strings(&format!(
+                    "SELECT user_id, groups, licensed FROM ({}) ORDER BY 1",
+                    users_as_of(&format!("TIMESTAMP '{end}'"))
+                ))
+                .unwrap()
+        };
+        let rows = |r: &[[&str; 3]]| -> Vec<Vec<String>> {
+            r.iter().map(|r| r.map(String::from).to_vec()).collect()
+        };
+        // End of January: u3 has no seat yet, u1 is in emea.
+        assert_eq!(
+            at("2026-02-01 00:00:00"),
+            rows(&[
+                ["u1", "[emea]", "true"],
+                ["u2", "[]", "false"],
+                ["u3", "[]", "false"]
+            ])
+        );
+        // End of February: u1 moved to apac, u3 holds a seat.
+        assert_eq!(
+            at("2026-03-01 00:00:00"),
+            rows(&[
+                ["u1", "[apac]", "true"],
+                ["u2", "[]", "false"],
+                ["u3", "[]", "true"]
+            ])
+        );
+        // End of March: a1 archived mid-month, so u1 is not licensed.
+        assert_eq!(
+            at("2026-04-01 00:00:00"),
+            rows(&[
+                ["u1", "[apac]", "false"],
+                ["u2", "[]", "false"],
+                ["u3", "[]", "true"]
+            ])
+        );
+        // End of April: u3's seat was taken back.
+        assert_eq!(at("2026-05-01 00:00:00")[2], vec!["u3", "[]", "false"]);
+        let users = store
+            .users_as_of(parse_timestamp("2026-03-01T00:00:00Z").unwrap())
+            .unwrap();
+        assert_eq!(
+            users[0],
+            super::UserAsOf {
+                user_id: "u1".into(),
+                account_id: Some("a1".into()),
+                groups: vec!["apac".into()],
+                licensed: true,
+            }
+        );
+        assert_eq!(users.iter().filter(|u| u.licensed).count(), 2);
+    }
+}
