@@ -80,6 +80,30 @@ pub struct Stats {
     pub events_in_rollups: u64,
 }
 
+/// Which users a report covers: licensed users (seat assigned at the
+/// period's end, account not archived then) unless `all_users`, narrowed by
+/// any of the lists given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub accounts: Vec<String>,
+    pub groups: Vec<String>,
+    pub users: Vec<String>,
+    pub all_users: bool,
+}
+
+/// One user's activity in a period (from the rollup), with their account
+/// and groups at the period's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserActivity {
+    pub user_id: String,
+    pub account_id: Option<String>,
+    pub groups: Vec<String>,
+    pub counts: tenure_core::report::KindCounts,
+    /// The last platform event up to the period's end (any earlier period
+    /// too).
+    pub last_active_at: Option<DateTime<Utc>>,
+}
+
 /// A new key to store: its hash, never its secret.
 #[derive(Debug, Clone)]
 pub struct NewKey {
@@ -113,6 +137,14 @@ pub trait Store: Send {
     /// Adds the events stored since the last refresh to the rollups that
     /// reports read; returns how many events that was.
     fn refresh_rollups(&mut self) -> Result<u64>;
+
+    /// Per user in `scope`, the activity in `period`, sorted by account and
+    /// user.
+    fn user_activity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<UserActivity>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

@@ -7,6 +7,7 @@
 mod asof;
 mod keys;
 mod read;
+mod reports;
 mod rollup;
 mod schema;
 mod write;
@@ -181,6 +182,14 @@ impl Store for DuckStore {
             ));
         }
         rollup::refresh(&self.conn)
+    }
+
+    fn user_activity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::UserActivity>> {
+        reports::user_activity(self, period, scope)
     }
 
     fn has_no_events(&self) -> Result<bool> {

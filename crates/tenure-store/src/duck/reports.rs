@@ -1,0 +1,297 @@
+//! Report queries over the rollup and the state-as-of views.
+
+use super::asof::users_as_of;
+use super::{DuckStore, utc};
+use crate::{Result, Scope, UserActivity};
+use chrono::{Days, NaiveTime};
+use tenure_core::report::{KindCounts, Period};
+
+/// A SQL string literal.
+fn text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| text(s)).collect();
+    format!("[{}]::VARCHAR[]", items.join(", "))
+}
+
+/// `WHERE` conditions on a row with `user_id`, `account_id`, `groups`,
+/// `licensed` for the scope's filters.
+fn scope_filter(scope: &Scope) -> String {
+    let mut conditions = vec!["true".to_string()];
+    if !scope.all_users {
+        conditions.push("licensed".into());
+    }
+    if !scope.accounts.is_empty() {
+        conditions.push(format!(
+            "list_contains({}, account_id)",
+            list(&scope.accounts)
+        ));
+    }
+    if !scope.groups.is_empty() {
+        conditions.push(format!("list_has_any(groups, {})", list(&scope.groups)));
+    }
+    if !scope.users.is_empty() {
+        conditions.push(format!("list_contains({}, user_id)", list(&scope.users)));
+    }
+    conditions.join(" AND ")
+}
+
+pub(super) fn user_activity(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+) -> Result<Vec<UserActivity>> {
+    let end = period
+        .to
+        .checked_add_days(Days::new(1))
+        .unwrap_or(period.to)
+        .and_time(NaiveTime::MIN);
+    let end = text(&end.format("%Y-%m-%d %H:%M:%S").to_string());
+    let kind_sum = |kind: &str| format!("sum(events) FILTER (WHERE kind = '{kind}')");
+    let sql = format!(
+        "WITH us AS ({users}),
+         act AS (SELECT user_id, {consume} AS consume, {login} AS login, {research} AS research,
+                        {maintain} AS maintain, {share} AS share, {message} AS message,
+                        {portal} AS portal,
+                        sum(events) FILTER (WHERE event = 'Message Sent') AS messages_sent
+                 FROM activity_daily
+                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL
+                 GROUP BY user_id),
+         last AS (SELECT user_id, max(last_at) AS last_active_at FROM activity_daily
+                  WHERE day <= DATE {to} AND user_id IS NOT NULL
+                    AND kind IN ('login', 'research', 'maintain', 'share', 'message', 'portal')
+                  GROUP BY user_id)
+         SELECT user_id, account_id, to_json(groups)::VARCHAR,
+                coalesce(consume, 0), coalesce(login, 0), coalesce(research, 0),
+                coalesce(maintain, 0), coalesce(share, 0), coalesce(message, 0),
+                coalesce(portal, 0), coalesce(messages_sent, 0), epoch_us(last_active_at)
+         FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
+         WHERE {filter}
+         ORDER BY account_id NULLS LAST, user_id",
+        users = users_as_of(&format!("TIMESTAMP {end}")),
+        consume = kind_sum("consume"),
+        login = kind_sum("login"),
+        research = kind_sum("research"),
+        maintain = kind_sum("maintain"),
+        share = kind_sum("share"),
+        message = kind_sum("message"),
+        portal = kind_sum("portal"),
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = scope_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let groups: String = r.get(2)?;
+        let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+        Ok(UserActivity {
+            user_id: r.get(0)?,
+            account_id: r.get(1)?,
+            groups: serde_json::from_str(&groups).unwrap_or_default(),
+            counts: KindCounts {
+                consume: n(3)?,
+                login: n(4)?,
+                research: n(5)?,
+                maintain: n(6)?,
+                share: n(7)?,
+                message: n(8)?,
+                portal: n(9)?,
+                messages_sent: n(10)?,
+            },
+            last_active_at: utc(r.get(11)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::DuckStore;
+    use crate::{Dedup, Scope, Store, WriteBatch};
+    use chrono::NaiveDate;
+    use serde_json::{Value, json};
+    use tenure_core::report::{KindCounts, Period};
+    use tenure_core::time::parse_timestamp;
+    use tenure_core::{ActivityKind, CallType, Entity, EntityChange, Event};
+
+    fn change(entity: Entity, id: &str, field: &str, value: Value) -> EntityChange {
+        EntityChange {
+            entity,
+            id: id.into(),
+            field: field.into(),
+            value,
+            at: parse_timestamp("2026-01-01T00:00:00Z").unwrap(),
+        }
+    }
+
+    fn event(n: usize, user: &str, name: &str, kind: ActivityKind, at: &str) -> Event {
+        Event {
+            message_id: format!("m{n}"),
+            call: CallType::Track,
+            user_id: Some(user.into()),
+            anonymous_id: None,
+            account_id: Some("a1".into()),
+            event: Some(name.into()),
+            kind,
+            properties: Some("{}".into()),
+            traits: None,
+            context: None,
+            previous_id: None,
+            timestamp: parse_timestamp(at).unwrap(),
+            original_timestamp: None,
+            sent_at: None,
+            received_at: parse_timestamp(at).unwrap(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, DuckStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let (a, u) = (Entity::Account, Entity::User);
+        let seat = json!("2026-01-01T00:00:00Z");
+        let changes = vec![
+            change(a, "a1", "id", json!("a1")),
+            change(a, "a2", "id", json!("a2")),
+            change(u, "u1", "account_id", json!("a1")),
+            change(u, "u1", "seat_assigned_at", seat.clone()),
+            change(u, "u1", "groups", json!(["emea", "sales"])),
+            change(u, "u2", "account_id", json!("a1")),
+            change(u, "u3", "account_id", json!("a2")),
+            change(u, "u3", "seat_assigned_at", seat),
+            change(u, "u3", "groups", json!(["apac"])),
+        ];
+        use ActivityKind::*;
+        let events = vec![
+            event(
+                1,
+                "u1",
+                "Search Performed",
+                Research,
+                "2026-03-01T00:00:00Z",
+            ),
+            event(2, "u1", "Insight Shared", Share, "2026-03-02T10:00:00Z"),
+            event(3, "u1", "Message Sent", Message, "2026-03-31T23:59:59Z"),
+            event(4, "u1", "Message Answered", Message, "2026-03-15T00:00:00Z"),
+            // Outside the period on both sides.
+            event(5, "u1", "Signed In", Login, "2026-02-28T23:59:59Z"),
+            event(6, "u1", "Signed In", Login, "2026-04-01T00:00:00Z"),
+            event(7, "u2", "Signed In", Login, "2026-03-10T00:00:00Z"),
+            event(8, "u3", "Digest Received", Consume, "2026-03-10T00:00:00Z"),
+        ];
+        store
+            .write(&WriteBatch { events, changes }, Dedup::Done)
+            .unwrap();
+        store.refresh_rollups().unwrap();
+        (dir, store)
+    }
+
+    fn march() -> Period {
+        Period {
+            from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        }
+    }
+
+    #[test]
+    fn user_activity_counts_the_period_for_licensed_users() {
+        let (_dir, store) = store();
+        let rows = store.user_activity(march(), &Scope::default()).unwrap();
+        let ids: Vec<&str> = rows.iter().map(|r| r.user_id.as_str()).collect();
+        assert_eq!(ids, ["u1", "u3"], "u2 holds no seat");
+        assert_eq!(
+            rows[0].counts,
+            KindCounts {
+                research: 1,
+                share: 1,
+                message: 2,
+                messages_sent: 1,
+                ..KindCounts::default()
+            }
+        );
+        assert_eq!(rows[0].groups, ["emea", "sales"]);
+        assert_eq!(
+            rows[0].last_active_at,
+            parse_timestamp("2026-03-31T23:59:59Z")
+        );
+        assert_eq!(rows[1].counts.consume, 1);
+        assert_eq!(rows[1].last_active_at, None, "consume is not activity");
+        let only = |scope: Scope| -> Vec<String> {
+            store
+                .user_activity(march(), &scope)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.user_id)
+                .collect()
+        };
+        let all = |scope: Scope| Scope {
+            all_users: true,
+            ..scope
+        };
+        assert_eq!(only(all(Scope::default())), ["u1", "u2", "u3"]);
+        assert_eq!(
+            only(Scope {
+                groups: vec!["apac".into(), "nowhere".into()],
+                ..Scope::default()
+            }),
+            ["u3"]
+        );
+        assert_eq!(
+            only(all(Scope {
+                accounts: vec!["a1".into()],
+                ..Scope::default()
+            })),
+            ["u1", "u2"]
+        );
+        assert_eq!(
+            only(Scope {
+                users: vec!["u1".into(), "o'brien".into()],
+                ..Scope::default()
+            }),
+            ["u1"]
+        );
+    }
+
+    /// The same counts recomputed from the raw events.
+    #[test]
+    fn user_activity_matches_a_recomputation_from_raw_events() {
+        let (_dir, store) = store();
+        let rows = store
+            .user_activity(
+                march(),
+                &Scope {
+                    all_users: true,
+                    ..Scope::default()
+                },
+            )
+            .unwrap();
+        for r in rows {
+            let raw = store
+                .strings(&format!(
+                    "SELECT count(*) FILTER (WHERE kind = 'consume'), count(*) FILTER (WHERE kind = 'login'),
+                            count(*) FILTER (WHERE kind = 'research'), count(*) FILTER (WHERE kind = 'maintain'),
+                            count(*) FILTER (WHERE kind = 'share'), count(*) FILTER (WHERE kind = 'message'),
+                            count(*) FILTER (WHERE kind = 'portal'), count(*) FILTER (WHERE event = 'Message Sent')
+                     FROM events WHERE user_id = '{}'
+                       AND timestamp >= TIMESTAMP '2026-03-01' AND timestamp < TIMESTAMP '2026-04-01'",
+                    r.user_id
+                ))
+                .unwrap();
+            let c = r.counts;
+            let got = [
+                c.consume,
+                c.login,
+                c.research,
+                c.maintain,
+                c.share,
+                c.message,
+                c.portal,
+                c.messages_sent,
+            ]
+            .map(|n| n.to_string())
+            .to_vec();
+            assert_eq!(raw, vec![got], "{}", r.user_id);
+        }
+    }
+}
