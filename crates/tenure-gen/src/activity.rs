@@ -35,6 +35,9 @@ const OFFSET: [i64; 3] = [-5, 1, 8];
 pub fn account_month(w: &World, a: u32, m: usize, out: &mut Vec<Ev>) {
     let acc = &w.accounts[a as usize];
     let (lo, hi) = (w.cal.months[m], w.cal.months[m + 1]);
+    if m == 0 {
+        before_window(w, a, acc, lo, out);
+    }
     if acc.created >= hi || acc.end() <= lo {
         return;
     }
@@ -61,6 +64,46 @@ pub fn account_month(w: &World, a: u32, m: usize, out: &mut Vec<Ev>) {
         UserMonth::new(w, u, m).generate(out);
     }
     voices(w, acc, m, &social, &mut r, out);
+}
+
+/// The state changes that happened before the window, sent with month 0:
+/// accounts.csv and users.csv describe each account and user as created, so
+/// a plan change, an archiving (churn, failed trial), a departure or a team
+/// move before the window is the same `group` / `identify` call at its time
+/// (no track events), and the state at the window's start is right.
+fn before_window(w: &World, a: u32, acc: &Account, lo: i64, out: &mut Vec<Ev>) {
+    let admin = acc.first_user;
+    let plan = |t: i64, out: &mut Vec<Ev>| {
+        let (plan, seats) = acc.plan_at(t);
+        out.push(ev(t, admin, GROUP_PLAN, plan.code(), seats));
+    };
+    match acc.fate {
+        Fate::TrialConverts { at, .. } | Fate::Upgrades { at, .. } if at < lo => plan(at, out),
+        Fate::TrialFails { at } | Fate::Archived { at } if at < lo => {
+            out.push(ev(at, admin, GROUP_ARCHIVED, 0, 0));
+        }
+        Fate::Churns { at, downgrade, .. } => {
+            if let Some(d) = downgrade.filter(|&d| d < lo) {
+                plan(d, out);
+            }
+            if at < lo {
+                out.push(ev(at, admin, GROUP_ARCHIVED, 0, 0));
+            }
+        }
+        _ => {}
+    }
+    for u in w.users_of(a) {
+        let user = &w.users[u as usize];
+        if user.seat.is_some() && user.left < lo && user.left < acc.end() {
+            out.push(ev(user.left, u, IDENTIFY_SEAT_OFF, 0, 0));
+        }
+        if let Some((at, team)) = user.moved
+            && at < lo
+            && at < user.stop(acc)
+        {
+            out.push(ev(at, u, IDENTIFY_GROUPS, u32::from(team), 0));
+        }
+    }
 }
 
 fn ev(ts: i64, user: u32, what: u8, a: u32, b: u32) -> Ev {

@@ -115,8 +115,12 @@ impl Calendar {
         self.weekday[d] == 0
     }
 
-    /// Appends `t` as `YYYY-MM-DDTHH:MM:SSZ`.
+    /// Appends `t` as `YYYY-MM-DDTHH:MM:SSZ` (fast inside the window).
     pub fn write_timestamp(&self, t: i64, out: &mut Vec<u8>) {
+        if !(self.start..self.end).contains(&t) {
+            out.extend_from_slice(self.timestamp(t).as_bytes());
+            return;
+        }
         let d = self.day_index(t);
         out.extend_from_slice(&self.day_prefix[d]);
         let s = (t - self.day_start(d)) as u32;

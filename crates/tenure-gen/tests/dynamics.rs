@@ -17,7 +17,9 @@ fn events(w: &World) -> Vec<Ev> {
             account_month(w, a, m, &mut out);
         }
     }
-    out.retain(|e| e.ts < w.cal.end);
+    // The window's events (month 0 also carries the state changes from
+    // before it).
+    out.retain(|e| (w.cal.start..w.cal.end).contains(&e.ts));
     out
 }
 

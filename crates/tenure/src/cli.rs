@@ -25,6 +25,8 @@ pub enum Command {
     Keys(KeysCommand),
     /// Counts of accounts, users and events by kind, and the time span.
     Stats(StatsArgs),
+    /// A usage report (engagement, engagement-summary) as a table, CSV or JSON.
+    Report(ReportArgs),
     /// Add the events stored since the last refresh to the report rollups
     /// (the server does it every `ingest.rollup_interval_secs`).
     Refresh(RefreshArgs),
@@ -173,6 +175,47 @@ pub enum KeysCommand {
         store: StoreArgs,
         id: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The report: engagement or engagement-summary.
+    pub name: String,
+    /// First day of the period (YYYY-MM-DD, UTC); or use --range.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day of the period (default: today, or --as-of).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The period counting back from --to: 7d, 30d (default), 90d or 12m.
+    #[arg(long)]
+    pub range: Option<String>,
+    /// Take this day as today (YYYY-MM-DD), to pin a report.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Only this account (repeatable).
+    #[arg(long = "account")]
+    pub accounts: Vec<String>,
+    /// Only users in this group (repeatable).
+    #[arg(long = "group")]
+    pub groups: Vec<String>,
+    /// Only this user (repeatable).
+    #[arg(long = "user")]
+    pub users: Vec<String>,
+    /// Every user, not only licensed ones.
+    #[arg(long)]
+    pub all_users: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]

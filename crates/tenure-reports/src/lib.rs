@@ -1,0 +1,41 @@
+//! The usage reports. Each reads the store's rollups (never a scan of raw
+//! events per request) and returns a [`Table`] whose column names are the
+//! documented ones (docs/reports.md); the CLI and the API only render it.
+
+mod engagement;
+mod table;
+
+pub use table::{Cell, Table};
+use tenure_core::report::{ParamError, Period};
+use tenure_store::{Scope, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a report is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub period: Period,
+    pub scope: Scope,
+}
+
+/// The reports there are, by the name the API and the CLI use.
+pub const NAMES: &[&str] = &["engagement", "engagement-summary"];
+
+/// Runs report `name`.
+pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
+    match name {
+        "engagement" => engagement::users(store, request),
+        "engagement-summary" => engagement::summary(store, request),
+        other => Err(ParamError {
+            param: "report".into(),
+            reason: format!("{other:?} is not one of {}", NAMES.join(", ")),
+        }
+        .into()),
+    }
+}
