@@ -110,6 +110,23 @@ pub fn check_write_key(state: &AppState, key: Option<&str>) -> Result<KeyInfo, A
 }
 
 /// Checks an API key that may read everything (admin or viewer).
+/// A key that may read usage reports: admin and viewer keys (every
+/// account) and account-admin keys (their own account; the caller narrows
+/// the report to it).
+pub fn require_report_reader(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, ApiError> {
+    let key = bearer(headers).ok_or_else(|| {
+        ApiError::Unauthorized("an API key is required: Authorization: Bearer KEY".into())
+    })?;
+    match state.keys.lookup(state, &key)? {
+        Some(info) if info.role.can_read_all() || info.role == Role::AccountAdmin => Ok(info),
+        Some(info) => Err(ApiError::Forbidden(format!(
+            "a {} key cannot read reports",
+            info.role.as_str()
+        ))),
+        None => Err(ApiError::Unauthorized("the API key is not valid".into())),
+    }
+}
+
 pub fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, ApiError> {
     let key = bearer(headers).ok_or_else(|| {
         ApiError::Unauthorized("an API key is required: Authorization: Bearer KEY".into())

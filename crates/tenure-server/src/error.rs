@@ -23,6 +23,8 @@ pub enum ApiError {
     #[error("no such route: {0}")]
     NotFound(String),
     #[error(transparent)]
+    BadParam(#[from] tenure_core::report::ParamError),
+    #[error(transparent)]
     Writer(#[from] WriterError),
     #[error("internal error: {0}")]
     Internal(String),
@@ -41,6 +43,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::BadParam(_) => "invalid_parameter",
             Self::Writer(WriterError::Overloaded { .. }) => "overloaded",
             Self::Writer(WriterError::Stopped) => "shutting_down",
             Self::Writer(WriterError::Store(_)) | Self::Internal(_) => "internal",
@@ -52,7 +55,7 @@ impl ApiError {
             Self::Parse(ParseError::MessageTooLarge { .. } | ParseError::BatchTooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            Self::Parse(_) => StatusCode::BAD_REQUEST,
+            Self::Parse(_) | Self::BadParam(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) | Self::UnsupportedEncoding(_) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }

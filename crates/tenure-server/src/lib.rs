@@ -12,6 +12,7 @@ mod body;
 mod error;
 pub mod keys;
 mod metrics;
+mod reports;
 mod segment_api;
 
 pub use error::ApiError;
@@ -105,6 +106,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/screen", post(segment_api::screen))
         .route("/v1/alias", post(segment_api::alias))
         .route("/api/v1/stats", get(api::stats))
+        .route("/api/v1/reports/{name}", get(reports::report))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)

@@ -156,3 +156,74 @@ fn report_shapes_and_parameters() {
         assert!(!ok && err.contains(param), "{args:?}: {err}");
     }
 }
+
+/// The API serves the same tables as the CLI, narrows account-admin keys to
+/// their account, and names bad parameters.
+#[test]
+fn the_api_serves_the_same_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let data = Path::new(&d);
+    let admin = common::create_key(data, &["--role", "admin"]);
+    let tenant = common::create_key(data, &["--role", "account-admin", "--account", "acct-3"]);
+    let write = common::create_key(data, &["--write"]);
+    let query = "from=2026-09-01&to=2026-09-30";
+    let (ok, cli_csv, err) = tenure(&[
+        "report",
+        "engagement",
+        "--data",
+        &d,
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-09-30",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
+    let server = common::Server::start(data);
+    let http = common::client();
+    let get = |path: &str, key: &str| {
+        let r = http.get(server.url(path)).bearer_auth(key).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let (status, api_csv) = get(
+        &format!("/api/v1/reports/engagement?{query}&format=csv"),
+        &admin,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(api_csv, cli_csv);
+    let (status, body) = get(
+        &format!("/api/v1/reports/engagement-summary?{query}"),
+        &tenant,
+    );
+    assert_eq!(status, 200);
+    let rows: Value = serde_json::from_str(&body).unwrap();
+    let accounts: BTreeSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts, BTreeSet::from(["acct-3"]), "{body}");
+    assert_eq!(get("/api/v1/reports/engagement", &write).0, 403);
+    for (path, param) in [
+        ("/api/v1/reports/engagement?range=2w", "range"),
+        ("/api/v1/reports/engagement?colour=red", "colour"),
+        ("/api/v1/reports/nonsense", "report"),
+        ("/api/v1/reports/engagement?format=xml", "format"),
+    ] {
+        let (status, body) = get(path, &admin);
+        assert_eq!(status, 400, "{path}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"]["code"], "invalid_parameter");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(param),
+            "{body}"
+        );
+    }
+    assert!(server.stop().success());
+}
