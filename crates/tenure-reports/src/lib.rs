@@ -3,6 +3,7 @@
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
 mod engagement;
+mod seats;
 mod table;
 
 pub use table::{Cell, Table};
@@ -25,13 +26,15 @@ pub struct Request {
 }
 
 /// The reports there are, by the name the API and the CLI use.
-pub const NAMES: &[&str] = &["engagement", "engagement-summary"];
+pub const NAMES: &[&str] = &["engagement", "engagement-summary", "seats", "seats-pending"];
 
 /// Runs report `name`.
 pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
     match name {
         "engagement" => engagement::users(store, request),
         "engagement-summary" => engagement::summary(store, request),
+        "seats" => seats::accounts(store, request),
+        "seats-pending" => seats::pending_users(store, request),
         other => Err(ParamError {
             param: "report".into(),
             reason: format!("{other:?} is not one of {}", NAMES.join(", ")),

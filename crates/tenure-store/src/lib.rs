@@ -98,10 +98,22 @@ pub struct UserActivity {
     pub user_id: String,
     pub account_id: Option<String>,
     pub groups: Vec<String>,
+    pub email: Option<String>,
+    pub seat_assigned_at: Option<DateTime<Utc>>,
     pub counts: tenure_core::report::KindCounts,
     /// The last platform event up to the period's end (any earlier period
     /// too).
     pub last_active_at: Option<DateTime<Utc>>,
+}
+
+/// An account as it was at the end of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAt {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub seats_purchased: Option<u64>,
+    pub archived: bool,
+    pub has_portal_access: bool,
 }
 
 /// A new key to store: its hash, never its secret.
@@ -145,6 +157,10 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
+
+    /// Every account as it was at the end of day `at` (the scope's account
+    /// filter applies), sorted by id.
+    fn accounts_at(&self, at: chrono::NaiveDate, scope: &Scope) -> Result<Vec<AccountAt>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

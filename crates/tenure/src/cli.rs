@@ -25,7 +25,7 @@ pub enum Command {
     Keys(KeysCommand),
     /// Counts of accounts, users and events by kind, and the time span.
     Stats(StatsArgs),
-    /// A usage report (engagement, engagement-summary) as a table, CSV or JSON.
+    /// A usage report (engagement, engagement-summary, seats, seats-pending) as a table, CSV or JSON.
     Report(ReportArgs),
     /// Add the events stored since the last refresh to the report rollups
     /// (the server does it every `ingest.rollup_interval_secs`).
@@ -181,7 +181,7 @@ pub enum KeysCommand {
 pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The report: engagement or engagement-summary.
+    /// The report: engagement, engagement-summary, seats or seats-pending.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

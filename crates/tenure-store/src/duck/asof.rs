@@ -19,11 +19,12 @@ pub(super) fn users_as_of(end: &str) -> String {
                FROM af GROUP BY id),
          u AS (SELECT id,
                       max(v) FILTER (WHERE field = 'account_id') AS account_id,
+                      max(v) FILTER (WHERE field = 'email') AS email,
                       TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at,
                       coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'),
                                []::VARCHAR[]) AS groups
                FROM uf GROUP BY id)
-         SELECT u.id AS user_id, u.account_id, u.groups, u.seat_assigned_at,
+         SELECT u.id AS user_id, u.account_id, u.email, u.groups, u.seat_assigned_at,
                 (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
                  AND NOT coalesce(a.archived, false)) AS licensed
          FROM u LEFT JOIN a ON a.id = u.account_id",
@@ -63,6 +64,21 @@ impl super::DuckStore {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// SQL for every account as of `end` (exclusive): `account_id, name,
+/// seats_purchased, archived, has_portal_access`.
+pub(super) fn accounts_as_of(end: &str) -> String {
+    format!(
+        "SELECT id AS account_id,
+                max(v) FILTER (WHERE field = 'name') AS name,
+                TRY_CAST(max(v) FILTER (WHERE field = 'seats_purchased') AS INTEGER) AS seats_purchased,
+                coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false) AS archived,
+                coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'has_portal_access') AS BOOLEAN), true)
+                    AS has_portal_access
+         FROM ({latest}) GROUP BY id",
+        latest = latest_before("account_changes", "account_id", end),
+    )
 }
 
 /// Each entity's latest value of each field changed before `end`.

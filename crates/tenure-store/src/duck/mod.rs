@@ -192,6 +192,14 @@ impl Store for DuckStore {
         reports::user_activity(self, period, scope)
     }
 
+    fn accounts_at(
+        &self,
+        at: chrono::NaiveDate,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::AccountAt>> {
+        reports::accounts_at(self, at, scope)
+    }
+
     fn has_no_events(&self) -> Result<bool> {
         let any: bool = self
             .conn

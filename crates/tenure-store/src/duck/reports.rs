@@ -1,8 +1,8 @@
 //! Report queries over the rollup and the state-as-of views.
 
-use super::asof::users_as_of;
+use super::asof::{accounts_as_of, users_as_of};
 use super::{DuckStore, utc};
-use crate::{Result, Scope, UserActivity};
+use crate::{AccountAt, Result, Scope, UserActivity};
 use chrono::{Days, NaiveTime};
 use tenure_core::report::{KindCounts, Period};
 
@@ -38,17 +38,49 @@ fn scope_filter(scope: &Scope) -> String {
     conditions.join(" AND ")
 }
 
+/// The end of day `to` as a SQL timestamp literal (exclusive bound).
+fn end_of(to: chrono::NaiveDate) -> String {
+    let end = to
+        .checked_add_days(Days::new(1))
+        .unwrap_or(to)
+        .and_time(NaiveTime::MIN);
+    text(&end.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+pub(super) fn accounts_at(
+    store: &DuckStore,
+    at: chrono::NaiveDate,
+    scope: &Scope,
+) -> Result<Vec<AccountAt>> {
+    let filter = if scope.accounts.is_empty() {
+        "true".to_string()
+    } else {
+        format!("list_contains({}, account_id)", list(&scope.accounts))
+    };
+    let sql = format!(
+        "SELECT account_id, name, seats_purchased, archived, has_portal_access FROM ({})
+         WHERE {filter} ORDER BY account_id",
+        accounts_as_of(&format!("TIMESTAMP {}", end_of(at)))
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AccountAt {
+            account_id: r.get(0)?,
+            name: r.get(1)?,
+            seats_purchased: r.get::<_, Option<i64>>(2)?.map(|n| n.max(0) as u64),
+            archived: r.get(3)?,
+            has_portal_access: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(super) fn user_activity(
     store: &DuckStore,
     period: Period,
     scope: &Scope,
 ) -> Result<Vec<UserActivity>> {
-    let end = period
-        .to
-        .checked_add_days(Days::new(1))
-        .unwrap_or(period.to)
-        .and_time(NaiveTime::MIN);
-    let end = text(&end.format("%Y-%m-%d %H:%M:%S").to_string());
+    let end = end_of(period.to);
     let kind_sum = |kind: &str| format!("sum(events) FILTER (WHERE kind = '{kind}')");
     let sql = format!(
         "WITH us AS ({users}),
@@ -63,7 +95,7 @@ pub(super) fn user_activity(
                   WHERE day <= DATE {to} AND user_id IS NOT NULL
                     AND kind IN ('login', 'research', 'maintain', 'share', 'message', 'portal')
                   GROUP BY user_id)
-         SELECT user_id, account_id, to_json(groups)::VARCHAR,
+         SELECT user_id, account_id, to_json(groups)::VARCHAR, email, epoch_us(seat_assigned_at),
                 coalesce(consume, 0), coalesce(login, 0), coalesce(research, 0),
                 coalesce(maintain, 0), coalesce(share, 0), coalesce(message, 0),
                 coalesce(portal, 0), coalesce(messages_sent, 0), epoch_us(last_active_at)
@@ -90,17 +122,19 @@ pub(super) fn user_activity(
             user_id: r.get(0)?,
             account_id: r.get(1)?,
             groups: serde_json::from_str(&groups).unwrap_or_default(),
+            email: r.get(3)?,
+            seat_assigned_at: utc(r.get(4)?),
             counts: KindCounts {
-                consume: n(3)?,
-                login: n(4)?,
-                research: n(5)?,
-                maintain: n(6)?,
-                share: n(7)?,
-                message: n(8)?,
-                portal: n(9)?,
-                messages_sent: n(10)?,
+                consume: n(5)?,
+                login: n(6)?,
+                research: n(7)?,
+                maintain: n(8)?,
+                share: n(9)?,
+                message: n(10)?,
+                portal: n(11)?,
+                messages_sent: n(12)?,
             },
-            last_active_at: utc(r.get(11)?),
+            last_active_at: utc(r.get(13)?),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

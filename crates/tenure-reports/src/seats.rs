@@ -1,0 +1,101 @@
+//! `seats` (one row per account at the period's end) and `seats-pending`
+//! (the assigned users never active, for re-invitation).
+
+use crate::{Cell, ReportError, Request, Table};
+use chrono::{DateTime, Days, NaiveTime, Utc};
+use std::collections::BTreeMap;
+use tenure_core::time::format_timestamp;
+use tenure_store::{Scope, Store, UserActivity};
+
+/// A seat counts as pending once assigned this long without activity.
+const PENDING_DAYS: u64 = 7;
+
+/// The end of the period (exclusive): midnight after `to`.
+fn end(request: &Request) -> DateTime<Utc> {
+    let to = request.period.to;
+    to.checked_add_days(Days::new(1))
+        .unwrap_or(to)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// Assigned users (licensed at the period's end) of the accounts in scope.
+fn holders(store: &dyn Store, request: &Request) -> Result<Vec<UserActivity>, ReportError> {
+    let scope = Scope {
+        all_users: false,
+        ..request.scope.clone()
+    };
+    Ok(store.user_activity(request.period, &scope)?)
+}
+
+fn pending(u: &UserActivity, end: DateTime<Utc>) -> bool {
+    u.last_active_at.is_none()
+        && u.seat_assigned_at
+            .is_some_and(|at| end - at >= chrono::Duration::days(PENDING_DAYS as i64))
+}
+
+fn rate(part: u64, whole: u64) -> Cell {
+    if whole == 0 {
+        Cell::Empty
+    } else {
+        Cell::Float((part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+    }
+}
+
+pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let end = end(request);
+    // assigned, activated, pending
+    let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for u in holders(store, request)? {
+        let Some(account) = u.account_id.clone() else {
+            continue;
+        };
+        let slot = per.entry(account).or_default();
+        slot[0] += 1;
+        slot[1] += u64::from(u.last_active_at.is_some());
+        slot[2] += u64::from(pending(&u, end));
+    }
+    let mut table = Table::new(&[
+        "account_id",
+        "purchased",
+        "assigned",
+        "activated",
+        "activation_rate",
+        "utilisation",
+        "pending_over_7_days",
+    ]);
+    let scope = &request.scope;
+    for account in store.accounts_at(request.period.to, scope)? {
+        if account.archived {
+            continue;
+        }
+        let [assigned, activated, pending] = per.remove(&account.account_id).unwrap_or_default();
+        let purchased = account.seats_purchased;
+        table.push(vec![
+            account.account_id.into(),
+            purchased.map(Cell::Int).into(),
+            assigned.into(),
+            activated.into(),
+            rate(activated, assigned),
+            purchased.map_or(Cell::Empty, |p| rate(assigned, p)),
+            pending.into(),
+        ]);
+    }
+    Ok(table)
+}
+
+pub(crate) fn pending_users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let end = end(request);
+    let mut table = Table::new(&["user_id", "account_id", "email", "seat_assigned_at"]);
+    for u in holders(store, request)? {
+        if pending(&u, end) {
+            table.push(vec![
+                u.user_id.into(),
+                u.account_id.into(),
+                u.email.into(),
+                u.seat_assigned_at.map(format_timestamp).into(),
+            ]);
+        }
+    }
+    Ok(table)
+}
