@@ -3,6 +3,7 @@
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
 mod engagement;
+mod monthly;
 mod seats;
 mod table;
 
@@ -23,10 +24,32 @@ pub enum ReportError {
 pub struct Request {
     pub period: Period,
     pub scope: Scope,
+    /// `month=YYYY-MM` for the monthly reports (default: the month before
+    /// the period's end).
+    pub month: Option<String>,
+    /// Every account, not only the default rows (monthly reports).
+    pub all_accounts: bool,
+}
+
+impl Request {
+    pub fn new(period: Period, scope: Scope) -> Self {
+        Self {
+            period,
+            scope,
+            month: None,
+            all_accounts: false,
+        }
+    }
 }
 
 /// The reports there are, by the name the API and the CLI use.
-pub const NAMES: &[&str] = &["engagement", "engagement-summary", "seats", "seats-pending"];
+pub const NAMES: &[&str] = &[
+    "engagement",
+    "engagement-summary",
+    "seats",
+    "seats-pending",
+    "monthly-activity",
+];
 
 /// Runs report `name`.
 pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
@@ -35,6 +58,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "engagement-summary" => engagement::summary(store, request),
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
+        "monthly-activity" => monthly::activity(store, request),
         other => Err(ParamError {
             param: "report".into(),
             reason: format!("{other:?} is not one of {}", NAMES.join(", ")),

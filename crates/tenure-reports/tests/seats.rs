@@ -39,13 +39,13 @@ fn login(n: u32, user: &str, at: &str) -> Event {
 }
 
 fn csv(store: &DuckStore, name: &str) -> String {
-    let request = Request {
-        period: Period {
+    let request = Request::new(
+        Period {
             from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
         },
-        scope: Scope::default(),
-    };
+        Scope::default(),
+    );
     run(store, name, &request).unwrap().to_csv()
 }
 

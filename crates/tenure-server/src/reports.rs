@@ -22,7 +22,9 @@ struct Params {
     range: Option<String>,
     as_of: Option<String>,
     format: Option<String>,
+    month: Option<String>,
     all_users: bool,
+    all: bool,
     scope: Scope,
 }
 
@@ -51,21 +53,25 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "range" => once(&mut p.range, value)?,
             "as_of" => once(&mut p.as_of, value)?,
             "format" => once(&mut p.format, value)?,
+            "month" => once(&mut p.month, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
-            "all_users" => {
-                p.all_users = match value.as_str() {
-                    "true" | "1" | "" => true,
-                    "false" | "0" => false,
-                    _ => return Err(bad(key, "expected true or false")),
-                }
-            }
+            "all_users" => p.all_users = flag(key, &value)?,
+            "all" => p.all = flag(key, &value)?,
             other => return Err(bad(other, "is not a report parameter")),
         }
     }
     p.scope.all_users = p.all_users;
     Ok(p)
+}
+
+fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "true" | "1" | "" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(bad(key, "expected true or false")),
+    }
 }
 
 /// `%XX` and `+` decoding of one query value.
@@ -126,6 +132,8 @@ pub async fn report(
     let request = Request {
         period,
         scope: params.scope,
+        month: params.month,
+        all_accounts: params.all,
     };
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");

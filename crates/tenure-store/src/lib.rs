@@ -106,6 +106,19 @@ pub struct UserActivity {
     pub last_active_at: Option<DateTime<Utc>>,
 }
 
+/// An account's portal and sharing activity in a period (events attributed
+/// to it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountActivity {
+    pub account_id: String,
+    /// Portal Viewed events.
+    pub portal_views: u64,
+    /// Document Downloaded events.
+    pub downloads: u64,
+    /// Share events.
+    pub shares: u64,
+}
+
 /// An account as it was at the end of a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountAt {
@@ -161,6 +174,14 @@ pub trait Store: Send {
     /// Every account as it was at the end of day `at` (the scope's account
     /// filter applies), sorted by id.
     fn accounts_at(&self, at: chrono::NaiveDate, scope: &Scope) -> Result<Vec<AccountAt>>;
+
+    /// Per account with events in `period`, its portal and share counts,
+    /// sorted by id (the scope's account filter applies).
+    fn account_activity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<AccountActivity>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

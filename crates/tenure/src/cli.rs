@@ -25,7 +25,7 @@ pub enum Command {
     Keys(KeysCommand),
     /// Counts of accounts, users and events by kind, and the time span.
     Stats(StatsArgs),
-    /// A usage report (engagement, engagement-summary, seats, seats-pending) as a table, CSV or JSON.
+    /// A usage report (engagement, seats, monthly-activity, ...) as a table, CSV or JSON.
     Report(ReportArgs),
     /// Add the events stored since the last refresh to the report rollups
     /// (the server does it every `ingest.rollup_interval_secs`).
@@ -181,7 +181,7 @@ pub enum KeysCommand {
 pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The report: engagement, engagement-summary, seats or seats-pending.
+    /// The report: engagement, engagement-summary, seats, seats-pending or monthly-activity.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]
@@ -207,6 +207,12 @@ pub struct ReportArgs {
     /// Every user, not only licensed ones.
     #[arg(long)]
     pub all_users: bool,
+    /// The month of a monthly report (YYYY-MM; default: the previous month).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Every account in a monthly report, not only active, portal-enabled ones.
+    #[arg(long)]
+    pub all: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

@@ -200,6 +200,14 @@ impl Store for DuckStore {
         reports::accounts_at(self, at, scope)
     }
 
+    fn account_activity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::AccountActivity>> {
+        reports::account_activity(self, period, scope)
+    }
+
     fn has_no_events(&self) -> Result<bool> {
         let any: bool = self
             .conn

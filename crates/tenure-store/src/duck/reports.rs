@@ -2,7 +2,7 @@
 
 use super::asof::{accounts_as_of, users_as_of};
 use super::{DuckStore, utc};
-use crate::{AccountAt, Result, Scope, UserActivity};
+use crate::{AccountActivity, AccountAt, Result, Scope, UserActivity};
 use chrono::{Days, NaiveTime};
 use tenure_core::report::{KindCounts, Period};
 
@@ -70,6 +70,40 @@ pub(super) fn accounts_at(
             seats_purchased: r.get::<_, Option<i64>>(2)?.map(|n| n.max(0) as u64),
             archived: r.get(3)?,
             has_portal_access: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn account_activity(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+) -> Result<Vec<AccountActivity>> {
+    let filter = if scope.accounts.is_empty() {
+        "true".to_string()
+    } else {
+        format!("list_contains({}, account_id)", list(&scope.accounts))
+    };
+    let sql = format!(
+        "SELECT account_id,
+                coalesce(sum(events) FILTER (WHERE event = 'Portal Viewed'), 0),
+                coalesce(sum(events) FILTER (WHERE event = 'Document Downloaded'), 0),
+                coalesce(sum(events) FILTER (WHERE kind = 'share'), 0)
+         FROM activity_daily
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND account_id IS NOT NULL AND {filter}
+         GROUP BY account_id ORDER BY account_id",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+        Ok(AccountActivity {
+            account_id: r.get(0)?,
+            portal_views: n(1)?,
+            downloads: n(2)?,
+            shares: n(3)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

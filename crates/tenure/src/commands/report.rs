@@ -32,6 +32,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             users: args.users,
             all_users: args.all_users,
         },
+        month: args.month,
+        all_accounts: args.all,
     };
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;
