@@ -20,7 +20,7 @@ pub enum ReportError {
 }
 
 /// What a report is asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub period: Period,
     pub scope: Scope,
@@ -29,6 +29,16 @@ pub struct Request {
     pub month: Option<String>,
     /// Every account, not only the default rows (monthly reports).
     pub all_accounts: bool,
+    /// `activity-pivot`: how many months (default 6, up to 36).
+    pub months: Option<u32>,
+    /// `activity-pivot`: `long` (default) or `wide`.
+    pub layout: Option<String>,
+    /// `account-flags`: the `active` that makes a champion (default: the
+    /// month's 90th percentile over accounts with any activity).
+    pub champion_min: Option<f64>,
+    /// `account-flags`: the drop in percent that makes a churn risk
+    /// (default 50).
+    pub risk_drop_pct: Option<f64>,
 }
 
 impl Request {
@@ -38,6 +48,10 @@ impl Request {
             scope,
             month: None,
             all_accounts: false,
+            months: None,
+            layout: None,
+            champion_min: None,
+            risk_drop_pct: None,
         }
     }
 }
@@ -49,6 +63,8 @@ pub const NAMES: &[&str] = &[
     "seats",
     "seats-pending",
     "monthly-activity",
+    "activity-pivot",
+    "account-flags",
 ];
 
 /// Runs report `name`.
@@ -59,6 +75,8 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
         "monthly-activity" => monthly::activity(store, request),
+        "activity-pivot" => monthly::pivot(store, request),
+        "account-flags" => monthly::flags(store, request),
         other => Err(ParamError {
             param: "report".into(),
             reason: format!("{other:?} is not one of {}", NAMES.join(", ")),

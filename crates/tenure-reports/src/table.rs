@@ -64,14 +64,14 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
-    pub fn new(columns: &[&'static str]) -> Self {
+    pub fn new(columns: &[&str]) -> Self {
         Self {
-            columns: columns.to_vec(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
         }
     }
@@ -150,7 +150,7 @@ impl Table {
                 .to_string()
                 + "\n"
         };
-        let mut out = line(self.columns.clone());
+        let mut out = line(self.columns.iter().map(String::as_str).collect());
         for row in &cells {
             out += &line(row.iter().map(String::as_str).collect());
         }

@@ -23,6 +23,10 @@ struct Params {
     as_of: Option<String>,
     format: Option<String>,
     month: Option<String>,
+    months: Option<String>,
+    layout: Option<String>,
+    champion_min: Option<String>,
+    risk_drop_pct: Option<String>,
     all_users: bool,
     all: bool,
     scope: Scope,
@@ -54,6 +58,10 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "as_of" => once(&mut p.as_of, value)?,
             "format" => once(&mut p.format, value)?,
             "month" => once(&mut p.month, value)?,
+            "months" => once(&mut p.months, value)?,
+            "layout" => once(&mut p.layout, value)?,
+            "champion_min" => once(&mut p.champion_min, value)?,
+            "risk_drop_pct" => once(&mut p.risk_drop_pct, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
@@ -129,11 +137,30 @@ pub async fn report(
         Some("csv") => true,
         Some(other) => return Err(bad("format", format!("{other:?} is not json or csv"))),
     };
+    let number = |param: &str, text: &Option<String>| -> Result<Option<f64>, ApiError> {
+        text.as_deref()
+            .map(|t| {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| bad(param, format!("{t:?} is not a number")))
+            })
+            .transpose()
+    };
+    let months = number("months", &params.months)?;
     let request = Request {
         period,
         scope: params.scope,
         month: params.month,
         all_accounts: params.all,
+        months: match months {
+            Some(m) if m.fract() == 0.0 && m >= 0.0 && m <= f64::from(u32::MAX) => Some(m as u32),
+            Some(m) => return Err(bad("months", format!("{m} is not a whole number"))),
+            None => None,
+        },
+        layout: params.layout,
+        champion_min: number("champion_min", &params.champion_min)?,
+        risk_drop_pct: number("risk_drop_pct", &params.risk_drop_pct)?,
     };
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");

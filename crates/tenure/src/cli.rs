@@ -26,7 +26,7 @@ pub enum Command {
     /// Counts of accounts, users and events by kind, and the time span.
     Stats(StatsArgs),
     /// A usage report (engagement, seats, monthly-activity, ...) as a table, CSV or JSON.
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// Add the events stored since the last refresh to the report rollups
     /// (the server does it every `ingest.rollup_interval_secs`).
     Refresh(RefreshArgs),
@@ -181,7 +181,8 @@ pub enum KeysCommand {
 pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The report: engagement, engagement-summary, seats, seats-pending or monthly-activity.
+    /// The report: engagement, engagement-summary, seats, seats-pending,
+    /// monthly-activity, activity-pivot or account-flags.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]
@@ -213,6 +214,18 @@ pub struct ReportArgs {
     /// Every account in a monthly report, not only active, portal-enabled ones.
     #[arg(long)]
     pub all: bool,
+    /// activity-pivot: how many months up to --month (default 6).
+    #[arg(long)]
+    pub months: Option<u32>,
+    /// activity-pivot: long (default) or wide.
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// account-flags: the active count that makes a champion (default: the month's 90th percentile).
+    #[arg(long)]
+    pub champion_min: Option<f64>,
+    /// account-flags: the drop in percent that makes a churn risk (default 50).
+    #[arg(long)]
+    pub risk_drop_pct: Option<f64>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

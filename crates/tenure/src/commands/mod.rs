@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Stats(args) => stats::run(args),
         Command::Refresh(args) => refresh::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Report(args) => report::run(*args),
         Command::Gen(args) => generate::run(args),
     }
 }

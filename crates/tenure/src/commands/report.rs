@@ -34,6 +34,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         },
         month: args.month,
         all_accounts: args.all,
+        months: args.months,
+        layout: args.layout,
+        champion_min: args.champion_min,
+        risk_drop_pct: args.risk_drop_pct,
     };
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;
