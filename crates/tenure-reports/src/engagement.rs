@@ -69,3 +69,63 @@ pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, Rep
     }
     Ok(table)
 }
+
+/// `engagement-flow`: users by their category in the previous period of
+/// equal length (`from`) and in this one (`to`), both in scope now.
+pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let now = store.user_activity(request.period, &request.scope)?;
+    let before: BTreeMap<String, Category> = store
+        .user_activity(request.period.previous(), &request.scope)?
+        .into_iter()
+        .map(|u| (u.user_id, Category::of(&u.counts)))
+        .collect();
+    let mut counts: BTreeMap<(Category, Category), u64> = BTreeMap::new();
+    for u in now {
+        // A user not in scope before (no seat then) counts as dormant then.
+        let from = before.get(&u.user_id).copied().unwrap_or(Category::Dormant);
+        *counts.entry((from, Category::of(&u.counts))).or_default() += 1;
+    }
+    let mut table = Table::new(&["from", "to", "users"]);
+    for from in Category::ALL {
+        for to in Category::ALL {
+            let n = counts.get(&(from, to)).copied().unwrap_or(0);
+            table.push(vec![from.as_str().into(), to.as_str().into(), n.into()]);
+        }
+    }
+    Ok(table)
+}
+
+/// `champions`: engaging users, most social actions first — the users to
+/// ask to become internal champions.
+pub(crate) fn champions(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let mut engaging: Vec<_> = store
+        .user_activity(request.period, &request.scope)?
+        .into_iter()
+        .filter(|u| Category::of(&u.counts) == Category::Engaging)
+        .collect();
+    engaging.sort_by(|a, b| {
+        b.counts
+            .social()
+            .cmp(&a.counts.social())
+            .then_with(|| a.user_id.cmp(&b.user_id))
+    });
+    let mut table = Table::new(&[
+        "user_id",
+        "account_id",
+        "groups",
+        "social_actions",
+        "research",
+        "maintain",
+    ]);
+    for u in engaging {
+        table.push(vec![
+            u.user_id.into(),
+            u.account_id.into(),
+            Cell::List(u.groups),
+            u.counts.social().into(),
+            u.counts.research.into(),
+            u.counts.maintain.into(),
+        ]);
+    }
+    Ok(table)
+}

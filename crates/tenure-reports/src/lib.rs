@@ -60,6 +60,8 @@ impl Request {
 pub const NAMES: &[&str] = &[
     "engagement",
     "engagement-summary",
+    "engagement-flow",
+    "champions",
     "seats",
     "seats-pending",
     "monthly-activity",
@@ -72,6 +74,8 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
     match name {
         "engagement" => engagement::users(store, request),
         "engagement-summary" => engagement::summary(store, request),
+        "engagement-flow" => engagement::flow(store, request),
+        "champions" => engagement::champions(store, request),
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
         "monthly-activity" => monthly::activity(store, request),

@@ -181,8 +181,9 @@ pub enum KeysCommand {
 pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The report: engagement, engagement-summary, seats, seats-pending,
-    /// monthly-activity, activity-pivot or account-flags.
+    /// The report: engagement, engagement-summary, engagement-flow,
+    /// champions, seats, seats-pending, monthly-activity, activity-pivot or
+    /// account-flags.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

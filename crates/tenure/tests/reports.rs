@@ -227,3 +227,59 @@ fn the_api_serves_the_same_reports() {
     }
     assert!(server.stop().success());
 }
+
+/// `engagement-flow` and `champions` agree with `engagement` for the same
+/// period.
+#[test]
+fn flow_and_champions_agree_with_engagement() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let run = |name: &str| {
+        let (ok, out, err) = tenure(&[
+            "report",
+            name,
+            "--data",
+            &d,
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-30",
+            "--format",
+            "csv",
+        ]);
+        assert!(ok, "{err}");
+        csv_rows(&out)
+    };
+    let users = run("engagement");
+    let mut per_category: BTreeMap<String, u64> = BTreeMap::new();
+    for u in &users {
+        *per_category.entry(u["category"].clone()).or_default() += 1;
+    }
+    let flow = run("engagement-flow");
+    assert_eq!(flow.len(), 16, "every pair of categories");
+    let mut arrivals: BTreeMap<String, u64> = BTreeMap::new();
+    for f in &flow {
+        *arrivals.entry(f["to"].clone()).or_default() += f["users"].parse::<u64>().unwrap();
+    }
+    arrivals.retain(|_, n| *n > 0);
+    assert_eq!(arrivals, per_category);
+    let champions = run("champions");
+    let engaging: BTreeSet<&str> = users
+        .iter()
+        .filter(|u| u["category"] == "engaging")
+        .map(|u| u["user_id"].as_str())
+        .collect();
+    assert_eq!(
+        champions
+            .iter()
+            .map(|c| c["user_id"].as_str())
+            .collect::<BTreeSet<_>>(),
+        engaging
+    );
+    let social: Vec<u64> = champions
+        .iter()
+        .map(|c| c["social_actions"].parse().unwrap())
+        .collect();
+    assert!(social.windows(2).all(|w| w[0] >= w[1]), "{social:?}");
+    assert!(social.iter().all(|&s| s >= 2));
+}
