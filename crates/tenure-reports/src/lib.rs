@@ -3,6 +3,7 @@
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
 mod engagement;
+mod features;
 mod monthly;
 mod seats;
 mod table;
@@ -39,6 +40,8 @@ pub struct Request {
     /// `account-flags`: the drop in percent that makes a churn risk
     /// (default 50).
     pub risk_drop_pct: Option<f64>,
+    /// `features`, `errors`: `desc` (most used first, default) or `asc`.
+    pub order: Option<String>,
 }
 
 impl Request {
@@ -52,6 +55,7 @@ impl Request {
             layout: None,
             champion_min: None,
             risk_drop_pct: None,
+            order: None,
         }
     }
 }
@@ -67,6 +71,8 @@ pub const NAMES: &[&str] = &[
     "monthly-activity",
     "activity-pivot",
     "account-flags",
+    "features",
+    "errors",
 ];
 
 /// Runs report `name`.
@@ -81,6 +87,8 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "monthly-activity" => monthly::activity(store, request),
         "activity-pivot" => monthly::pivot(store, request),
         "account-flags" => monthly::flags(store, request),
+        "features" => features::features(store, request),
+        "errors" => features::errors(store, request),
         other => Err(ParamError {
             param: "report".into(),
             reason: format!("{other:?} is not one of {}", NAMES.join(", ")),

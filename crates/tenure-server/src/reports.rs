@@ -27,6 +27,7 @@ struct Params {
     layout: Option<String>,
     champion_min: Option<String>,
     risk_drop_pct: Option<String>,
+    order: Option<String>,
     all_users: bool,
     all: bool,
     scope: Scope,
@@ -62,6 +63,7 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "layout" => once(&mut p.layout, value)?,
             "champion_min" => once(&mut p.champion_min, value)?,
             "risk_drop_pct" => once(&mut p.risk_drop_pct, value)?,
+            "order" => once(&mut p.order, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
@@ -161,6 +163,7 @@ pub async fn report(
         layout: params.layout,
         champion_min: number("champion_min", &params.champion_min)?,
         risk_drop_pct: number("risk_drop_pct", &params.risk_drop_pct)?,
+        order: params.order,
     };
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");

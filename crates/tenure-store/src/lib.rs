@@ -119,6 +119,20 @@ pub struct AccountActivity {
     pub shares: u64,
 }
 
+/// How much one event (or one detail of an event) was used in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventUsage {
+    /// The event name, or the detail (e.g. the feature of Error Shown).
+    pub name: String,
+    pub kind: String,
+    pub events: u64,
+    pub users: u64,
+    pub accounts: u64,
+    /// Accounts with any event in the period (in scope): the same on every
+    /// row, the base of an account share.
+    pub accounts_in_period: u64,
+}
+
 /// An account as it was at the end of a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountAt {
@@ -182,6 +196,16 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<AccountActivity>>;
+
+    /// Per event name (or, with `detail_of`, per detail of that event) used
+    /// in `period`: events, distinct users and accounts; the scope's
+    /// account, user and group filters apply (not the licence rule).
+    fn event_usage(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        detail_of: Option<&str>,
+    ) -> Result<Vec<EventUsage>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

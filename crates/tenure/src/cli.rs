@@ -182,8 +182,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// The report: engagement, engagement-summary, engagement-flow,
-    /// champions, seats, seats-pending, monthly-activity, activity-pivot or
-    /// account-flags.
+    /// champions, seats, seats-pending, monthly-activity, activity-pivot,
+    /// account-flags, features or errors.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]
@@ -227,6 +227,9 @@ pub struct ReportArgs {
     /// account-flags: the drop in percent that makes a churn risk (default 50).
     #[arg(long)]
     pub risk_drop_pct: Option<f64>,
+    /// features, errors: desc (most used first, default) or asc.
+    #[arg(long)]
+    pub order: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

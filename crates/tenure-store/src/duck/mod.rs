@@ -208,6 +208,15 @@ impl Store for DuckStore {
         reports::account_activity(self, period, scope)
     }
 
+    fn event_usage(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        detail_of: Option<&str>,
+    ) -> Result<Vec<crate::EventUsage>> {
+        reports::event_usage(self, period, scope, detail_of)
+    }
+
     fn has_no_events(&self) -> Result<bool> {
         let any: bool = self
             .conn

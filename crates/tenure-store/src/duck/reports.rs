@@ -2,7 +2,7 @@
 
 use super::asof::{accounts_as_of, users_as_of};
 use super::{DuckStore, utc};
-use crate::{AccountActivity, AccountAt, Result, Scope, UserActivity};
+use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
 use chrono::{Days, NaiveTime};
 use tenure_core::report::{KindCounts, Period};
 
@@ -104,6 +104,63 @@ pub(super) fn account_activity(
             portal_views: n(1)?,
             downloads: n(2)?,
             shares: n(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn event_usage(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    detail_of: Option<&str>,
+) -> Result<Vec<EventUsage>> {
+    let mut filter = vec!["true".to_string()];
+    if !scope.accounts.is_empty() {
+        filter.push(format!(
+            "list_contains({}, account_id)",
+            list(&scope.accounts)
+        ));
+    }
+    if !scope.users.is_empty() {
+        filter.push(format!("list_contains({}, user_id)", list(&scope.users)));
+    }
+    if !scope.groups.is_empty() {
+        filter.push(format!(
+            "user_id IN (SELECT user_id FROM ({}) WHERE list_has_any(groups, {}))",
+            users_as_of(&format!("TIMESTAMP {}", end_of(period.to))),
+            list(&scope.groups)
+        ));
+    }
+    let (name, only) = match detail_of {
+        Some(event) => (
+            "detail",
+            format!("event = {} AND detail IS NOT NULL", text(event)),
+        ),
+        None => ("event", "event IS NOT NULL".to_string()),
+    };
+    let sql = format!(
+        "WITH base AS (SELECT * FROM activity_daily
+                       WHERE day BETWEEN DATE {from} AND DATE {to} AND {filter}),
+              total AS (SELECT count(DISTINCT account_id) AS n FROM base)
+         SELECT {name}, any_value(kind), sum(events)::BIGINT, count(DISTINCT user_id),
+                count(DISTINCT account_id), any_value((SELECT n FROM total))
+         FROM base WHERE {only}
+         GROUP BY {name} ORDER BY 3 DESC, 1",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = filter.join(" AND "),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+        Ok(EventUsage {
+            name: r.get(0)?,
+            kind: r.get(1)?,
+            events: n(2)?,
+            users: n(3)?,
+            accounts: n(4)?,
+            accounts_in_period: n(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -38,6 +38,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         layout: args.layout,
         champion_min: args.champion_min,
         risk_drop_pct: args.risk_drop_pct,
+        order: args.order,
     };
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;
