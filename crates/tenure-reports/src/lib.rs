@@ -2,6 +2,7 @@
 //! events per request) and returns a [`Table`] whose column names are the
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
+mod active_rate;
 mod engagement;
 mod features;
 mod monthly;
@@ -42,6 +43,10 @@ pub struct Request {
     pub risk_drop_pct: Option<f64>,
     /// `features`, `errors`: `desc` (most used first, default) or `asc`.
     pub order: Option<String>,
+    /// `active-rate`: `month` (default), `week` or `day`.
+    pub interval: Option<String>,
+    /// `active-rate`: `rate` (default) or `absolute` (counts only).
+    pub mode: Option<String>,
 }
 
 impl Request {
@@ -56,6 +61,8 @@ impl Request {
             champion_min: None,
             risk_drop_pct: None,
             order: None,
+            interval: None,
+            mode: None,
         }
     }
 }
@@ -68,6 +75,7 @@ pub const NAMES: &[&str] = &[
     "champions",
     "seats",
     "seats-pending",
+    "active-rate",
     "monthly-activity",
     "activity-pivot",
     "account-flags",
@@ -84,6 +92,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "champions" => engagement::champions(store, request),
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
+        "active-rate" => active_rate::report(store, request),
         "monthly-activity" => monthly::activity(store, request),
         "activity-pivot" => monthly::pivot(store, request),
         "account-flags" => monthly::flags(store, request),

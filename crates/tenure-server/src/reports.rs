@@ -28,6 +28,8 @@ struct Params {
     champion_min: Option<String>,
     risk_drop_pct: Option<String>,
     order: Option<String>,
+    interval: Option<String>,
+    mode: Option<String>,
     all_users: bool,
     all: bool,
     scope: Scope,
@@ -64,6 +66,8 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "champion_min" => once(&mut p.champion_min, value)?,
             "risk_drop_pct" => once(&mut p.risk_drop_pct, value)?,
             "order" => once(&mut p.order, value)?,
+            "interval" => once(&mut p.interval, value)?,
+            "mode" => once(&mut p.mode, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
@@ -164,6 +168,8 @@ pub async fn report(
         champion_min: number("champion_min", &params.champion_min)?,
         risk_drop_pct: number("risk_drop_pct", &params.risk_drop_pct)?,
         order: params.order,
+        interval: params.interval,
+        mode: params.mode,
     };
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");

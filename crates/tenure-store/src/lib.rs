@@ -104,6 +104,8 @@ pub struct UserActivity {
     /// The last platform event up to the period's end (any earlier period
     /// too).
     pub last_active_at: Option<DateTime<Utc>>,
+    /// A seat assigned at the period's end in an account not archived then.
+    pub licensed: bool,
 }
 
 /// An account's portal and sharing activity in a period (events attributed

@@ -182,8 +182,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// The report: engagement, engagement-summary, engagement-flow,
-    /// champions, seats, seats-pending, monthly-activity, activity-pivot,
-    /// account-flags, features or errors.
+    /// champions, seats, seats-pending, active-rate, monthly-activity,
+    /// activity-pivot, account-flags, features or errors.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]
@@ -230,6 +230,12 @@ pub struct ReportArgs {
     /// features, errors: desc (most used first, default) or asc.
     #[arg(long)]
     pub order: Option<String>,
+    /// active-rate: month (default), week or day.
+    #[arg(long)]
+    pub interval: Option<String>,
+    /// active-rate: rate (default) or absolute.
+    #[arg(long)]
+    pub mode: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

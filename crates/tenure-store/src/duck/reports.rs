@@ -189,7 +189,8 @@ pub(super) fn user_activity(
          SELECT user_id, account_id, to_json(groups)::VARCHAR, email, epoch_us(seat_assigned_at),
                 coalesce(consume, 0), coalesce(login, 0), coalesce(research, 0),
                 coalesce(maintain, 0), coalesce(share, 0), coalesce(message, 0),
-                coalesce(portal, 0), coalesce(messages_sent, 0), epoch_us(last_active_at)
+                coalesce(portal, 0), coalesce(messages_sent, 0), epoch_us(last_active_at),
+                licensed
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter}
          ORDER BY account_id NULLS LAST, user_id",
@@ -226,6 +227,7 @@ pub(super) fn user_activity(
                 messages_sent: n(12)?,
             },
             last_active_at: utc(r.get(13)?),
+            licensed: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -39,6 +39,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         champion_min: args.champion_min,
         risk_drop_pct: args.risk_drop_pct,
         order: args.order,
+        interval: args.interval,
+        mode: args.mode,
     };
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;

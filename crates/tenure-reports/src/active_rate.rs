@@ -1,0 +1,132 @@
+//! `active-rate`: per month, week or day, the activated accounts, the
+//! active ones among them, and the rate.
+
+use crate::{Cell, ReportError, Request, Table};
+use chrono::{Datelike, Days, Months, NaiveDate};
+use std::collections::BTreeSet;
+use tenure_core::report::{ParamError, Period};
+use tenure_store::{Scope, Store};
+
+fn bad(param: &str, reason: String) -> ReportError {
+    ParamError {
+        param: param.into(),
+        reason,
+    }
+    .into()
+}
+
+/// The intervals: with `months`, the last N calendar months up to the one
+/// holding the period's end (that one cut at the end); otherwise the
+/// period, split by `interval` (month, week from Monday, day).
+fn buckets(request: &Request) -> Result<Vec<(String, Period)>, ReportError> {
+    let interval = request.interval.as_deref().unwrap_or("month");
+    let to = request.period.to;
+    let from = match request.months {
+        Some(n) if (1..=36).contains(&n) => {
+            let first = NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to);
+            first
+                .checked_sub_months(Months::new(n - 1))
+                .unwrap_or(first)
+        }
+        Some(n) => return Err(bad("months", format!("{n} is outside 1 to 36"))),
+        None => request.period.from,
+    };
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let (next, name) = match interval {
+            "month" => {
+                let first =
+                    NaiveDate::from_ymd_opt(start.year(), start.month(), 1).unwrap_or(start);
+                (
+                    first.checked_add_months(Months::new(1)).unwrap_or(to),
+                    start.format("%Y-%m").to_string(),
+                )
+            }
+            "week" => {
+                let monday =
+                    start - chrono::Duration::days(start.weekday().num_days_from_monday() as i64);
+                (
+                    monday.checked_add_days(Days::new(7)).unwrap_or(to),
+                    format!("{}", start.format("%G-W%V")),
+                )
+            }
+            "day" => (
+                start.checked_add_days(Days::new(1)).unwrap_or(to),
+                start.to_string(),
+            ),
+            other => {
+                return Err(bad(
+                    "interval",
+                    format!("{other:?} is not month, week or day"),
+                ));
+            }
+        };
+        let end = next.pred_opt().unwrap_or(next).min(to);
+        out.push((
+            name,
+            Period {
+                from: start,
+                to: end,
+            },
+        ));
+        if out.len() > 800 {
+            return Err(bad(
+                "interval",
+                "more than 800 intervals; pick a longer one".into(),
+            ));
+        }
+        start = next;
+    }
+    Ok(out)
+}
+
+pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let absolute = match request.mode.as_deref() {
+        None | Some("rate") => false,
+        Some("absolute") => true,
+        Some(other) => return Err(bad("mode", format!("{other:?} is not rate or absolute"))),
+    };
+    let columns: &[&str] = if absolute {
+        &["period", "activated_accounts", "active_accounts"]
+    } else {
+        &["period", "activated_accounts", "active_accounts", "rate"]
+    };
+    let mut table = Table::new(columns);
+    for (name, period) in buckets(request)? {
+        let scope = Scope {
+            all_users: true,
+            ..request.scope.clone()
+        };
+        let live: BTreeSet<String> = store
+            .accounts_at(period.to, &request.scope)?
+            .into_iter()
+            .filter(|a| !a.archived)
+            .map(|a| a.account_id)
+            .collect();
+        let users = store.user_activity(period, &scope)?;
+        let activated: BTreeSet<&str> = users
+            .iter()
+            .filter(|u| u.licensed && u.last_active_at.is_some())
+            .filter_map(|u| u.account_id.as_deref())
+            .filter(|a| live.contains(*a))
+            .collect();
+        let active: BTreeSet<&str> = users
+            .iter()
+            .filter(|u| u.counts.platform() > 0)
+            .filter_map(|u| u.account_id.as_deref())
+            .filter(|a| activated.contains(a))
+            .collect();
+        let (n_activated, n_active) = (activated.len() as u64, active.len() as u64);
+        let mut row = vec![name.into(), n_activated.into(), n_active.into()];
+        if !absolute {
+            row.push(if n_activated == 0 {
+                Cell::Empty
+            } else {
+                Cell::Float((n_active as f64 / n_activated as f64 * 10_000.0).round() / 10_000.0)
+            });
+        }
+        table.push(row);
+    }
+    Ok(table)
+}
