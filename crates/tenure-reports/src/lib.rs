@@ -5,6 +5,7 @@
 mod active_rate;
 mod engagement;
 mod features;
+mod levels;
 mod monthly;
 mod seats;
 mod table;
@@ -75,6 +76,8 @@ pub const NAMES: &[&str] = &[
     "champions",
     "seats",
     "seats-pending",
+    "levels",
+    "user-levels",
     "active-rate",
     "monthly-activity",
     "activity-pivot",
@@ -93,6 +96,8 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
         "active-rate" => active_rate::report(store, request),
+        "levels" => levels::accounts(store, request),
+        "user-levels" => levels::users(store, request),
         "monthly-activity" => monthly::activity(store, request),
         "activity-pivot" => monthly::pivot(store, request),
         "account-flags" => monthly::flags(store, request),

@@ -209,6 +209,14 @@ pub trait Store: Send {
         detail_of: Option<&str>,
     ) -> Result<Vec<EventUsage>>;
 
+    /// Every distinct (user, event name, detail) done up to the end of day
+    /// `to` by the users in `scope` (their state at `to`), sorted.
+    fn user_event_firsts(
+        &self,
+        to: chrono::NaiveDate,
+        scope: &Scope,
+    ) -> Result<Vec<(String, String, Option<String>)>>;
+
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;
 

@@ -182,8 +182,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// The report: engagement, engagement-summary, engagement-flow,
-    /// champions, seats, seats-pending, active-rate, monthly-activity,
-    /// activity-pivot, account-flags, features or errors.
+    /// champions, seats, seats-pending, levels, user-levels, active-rate,
+    /// monthly-activity, activity-pivot, account-flags, features or errors.
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

@@ -217,6 +217,14 @@ impl Store for DuckStore {
         reports::event_usage(self, period, scope, detail_of)
     }
 
+    fn user_event_firsts(
+        &self,
+        to: chrono::NaiveDate,
+        scope: &crate::Scope,
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        reports::user_event_firsts(self, to, scope)
+    }
+
     fn has_no_events(&self) -> Result<bool> {
         let any: bool = self
             .conn

@@ -166,6 +166,26 @@ pub(super) fn event_usage(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+pub(super) fn user_event_firsts(
+    store: &DuckStore,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+) -> Result<Vec<(String, String, Option<String>)>> {
+    let sql = format!(
+        "WITH us AS ({users})
+         SELECT DISTINCT user_id, event, detail FROM activity_daily
+         WHERE day <= DATE {to} AND event IS NOT NULL
+           AND user_id IN (SELECT user_id FROM us WHERE {filter})
+         ORDER BY ALL",
+        users = users_as_of(&format!("TIMESTAMP {}", end_of(to))),
+        to = text(&to.to_string()),
+        filter = scope_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(super) fn user_activity(
     store: &DuckStore,
     period: Period,
