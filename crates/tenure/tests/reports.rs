@@ -283,3 +283,119 @@ fn flow_and_champions_agree_with_engagement() {
     assert!(social.windows(2).all(|w| w[0] >= w[1]), "{social:?}");
     assert!(social.iter().all(|&s| s >= 2));
 }
+
+/// Every report's CSV header (a snapshot of the documented columns) and
+/// JSON shape; filters only ever remove rows; per-account results add up
+/// to the all-accounts ones.
+#[test]
+fn every_report_has_its_columns_and_filters_only_remove_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let run = |name: &str, extra: &[&str], format: &str| {
+        let mut args = vec![
+            "report",
+            name,
+            "--data",
+            &d,
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            format,
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = tenure(&args);
+        assert!(ok, "{name} {extra:?}: {err}");
+        out
+    };
+    let headers = [
+        (
+            "engagement",
+            "user_id,account_id,groups,category,consume,login,research,maintain,share,message,portal,last_active_at,recommended_action",
+        ),
+        ("engagement-summary", "account_id,category,users"),
+        ("engagement-flow", "from,to,users"),
+        (
+            "champions",
+            "user_id,account_id,groups,social_actions,research,maintain",
+        ),
+        (
+            "seats",
+            "account_id,purchased,assigned,activated,activation_rate,utilisation,pending_over_7_days",
+        ),
+        ("seats-pending", "user_id,account_id,email,seat_assigned_at"),
+        (
+            "levels",
+            "account_id,beginner,intermediate,professional,advanced,expert",
+        ),
+        ("user-levels", "user_id,account_id,achievements,level"),
+        (
+            "active-rate",
+            "period,activated_accounts,active_accounts,rate",
+        ),
+        (
+            "monthly-activity",
+            "account_id,name,archived,has_portal_access,portal_views,downloads,shares,active,month",
+        ),
+        ("activity-pivot", "account_id,month,active,change_pct"),
+        ("account-flags", "account_id,month,active,change_pct,flag"),
+        (
+            "features",
+            "event,kind,events,users,accounts,account_share,change_pct",
+        ),
+        ("errors", "feature,errors,users,accounts,change_pct"),
+    ];
+    for (name, header) in headers {
+        let csv = run(name, &[], "csv");
+        assert_eq!(csv.lines().next(), Some(header), "{name}");
+        let json: Value = serde_json::from_str(&run(name, &[], "json")).unwrap();
+        let rows = json
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: an array"));
+        assert_eq!(rows.len(), csv.lines().count() - 1, "{name}");
+        if let Some(first) = rows.first() {
+            let keys: Vec<&str> = first
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut want: Vec<&str> = header.split(',').collect();
+            want.sort_unstable();
+            let mut keys = keys;
+            keys.sort_unstable();
+            assert_eq!(keys, want, "{name}");
+        }
+    }
+    // One category per licensed user.
+    let all = csv_rows(&run("engagement", &[], "csv"));
+    let ids: BTreeSet<&str> = all.iter().map(|r| r["user_id"].as_str()).collect();
+    assert_eq!(ids.len(), all.len());
+    // Filters only remove rows, leaving the others as they were.
+    let account = all[0]["account_id"].clone();
+    let user = all[1]["user_id"].clone();
+    for filter in [
+        vec!["--account", account.as_str()],
+        vec!["--group", "sales"],
+        vec!["--group", "sales", "--group", "emea"],
+        vec!["--user", user.as_str()],
+        vec!["--account", account.as_str(), "--group", "na"],
+    ] {
+        let some = csv_rows(&run("engagement", &filter, "csv"));
+        assert!(!some.is_empty() || filter.contains(&"na"), "{filter:?}");
+        for row in &some {
+            assert!(all.contains(row), "{filter:?}: {row:?}");
+        }
+        assert!(some.len() <= all.len());
+    }
+    // Per-account summaries add up to the totals of the whole report.
+    let mut by_account: BTreeMap<String, u64> = BTreeMap::new();
+    for r in csv_rows(&run("engagement-summary", &[], "csv")) {
+        *by_account.entry(r["account_id"].clone()).or_default() +=
+            r["users"].parse::<u64>().unwrap();
+    }
+    assert_eq!(by_account.values().sum::<u64>() as usize, all.len());
+    for (account, n) in by_account.iter().take(3) {
+        let one = csv_rows(&run("engagement", &["--account", account], "csv"));
+        assert_eq!(one.len() as u64, *n, "{account}");
+    }
+}
