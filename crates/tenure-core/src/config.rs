@@ -6,6 +6,7 @@
 //! key it does not know (naming the key and the file), merges, validates
 //! once, and hands out an immutable [`Config`].
 
+use crate::report::ReportsConfig;
 use crate::taxonomy::{Taxonomy, TaxonomyConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -43,6 +44,26 @@ struct FileConfig {
     ingest: IngestFile,
     #[serde(default)]
     taxonomy: TaxonomyConfig,
+    #[serde(default)]
+    reports: ReportsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportsFile {
+    pending_days: Option<u32>,
+    risk_drop_pct: Option<f64>,
+    #[serde(default)]
+    advice: AdviceFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdviceFile {
+    engaging: Option<String>,
+    interacting: Option<String>,
+    consuming: Option<String>,
+    dormant: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +124,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub ingest: IngestConfig,
     pub taxonomy: Taxonomy,
+    pub reports: ReportsConfig,
     /// The file the config came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -114,6 +136,7 @@ impl Default for Config {
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             ingest: IngestConfig::default(),
             taxonomy: Taxonomy::default(),
+            reports: ReportsConfig::default(),
             file: None,
         }
     }
@@ -219,6 +242,29 @@ impl Config {
             ));
         }
         let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
+        let mut reports = ReportsConfig::default();
+        if let Some(days) = file.reports.pending_days {
+            reports.pending_days = days;
+        }
+        if let Some(pct) = file.reports.risk_drop_pct {
+            if !(0.0..=100.0).contains(&pct) {
+                return Err(invalid(format!(
+                    "reports.risk_drop_pct: {pct} is outside 0 to 100"
+                )));
+            }
+            reports.risk_drop_pct = pct;
+        }
+        let advice = &file.reports.advice;
+        for (slot, text) in reports.advice.iter_mut().zip([
+            &advice.engaging,
+            &advice.interacting,
+            &advice.consuming,
+            &advice.dormant,
+        ]) {
+            if let Some(text) = text {
+                *slot = text.clone();
+            }
+        }
         Ok(Self {
             data_dir: overrides
                 .data
@@ -227,6 +273,7 @@ impl Config {
             listen,
             ingest,
             taxonomy,
+            reports,
             file: path,
         })
     }
@@ -299,5 +346,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn report_settings_come_from_the_reports_table() {
+        let config = Config::from_toml(
+            "[reports]\npending_days = 3\nrisk_drop_pct = 30\n[reports.advice]\ndormant = \"Call them.\"\n",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.reports.pending_days, 3);
+        assert_eq!(config.reports.risk_drop_pct, 30.0);
+        use crate::report::Category;
+        assert_eq!(config.reports.advice(Category::Dormant), "Call them.");
+        assert_eq!(
+            config.reports.advice(Category::Engaging),
+            Category::Engaging.default_advice()
+        );
+        let err = Config::from_toml("[reports]\ncolour = 1\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+        let err = Config::from_toml("[reports]\nrisk_drop_pct = 120\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("reports.risk_drop_pct"), "{err}");
     }
 }

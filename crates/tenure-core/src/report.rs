@@ -80,6 +80,38 @@ impl Period {
     }
 }
 
+/// Report settings from `[reports]` in `tenure.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportsConfig {
+    /// Days a seat stays assigned without activity before it counts as
+    /// pending (`seats`, `seats-pending`).
+    pub pending_days: u32,
+    /// The drop in percent that makes a churn risk (`account-flags`).
+    pub risk_drop_pct: f64,
+    /// The recommended action per category, in [`Category::ALL`] order.
+    pub advice: [String; 4],
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        Self {
+            pending_days: 7,
+            risk_drop_pct: 50.0,
+            advice: Category::ALL.map(|c| c.default_advice().to_string()),
+        }
+    }
+}
+
+impl ReportsConfig {
+    pub fn advice(&self, category: Category) -> &str {
+        let i = Category::ALL
+            .iter()
+            .position(|c| *c == category)
+            .expect("every category is listed");
+        &self.advice[i]
+    }
+}
+
 /// A user's activity in a period, by kind (`messages_sent` also counts in
 /// `message`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
             c.message.into(),
             c.portal.into(),
             u.last_active_at.map(format_timestamp).into(),
-            category.default_advice().into(),
+            request.config.advice(category).into(),
         ]);
     }
     Ok(table)

@@ -11,7 +11,7 @@ mod seats;
 mod table;
 
 pub use table::{Cell, Table};
-use tenure_core::report::{ParamError, Period};
+use tenure_core::report::{ParamError, Period, ReportsConfig};
 use tenure_store::{Scope, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,8 @@ pub struct Request {
     pub interval: Option<String>,
     /// `active-rate`: `rate` (default) or `absolute` (counts only).
     pub mode: Option<String>,
+    /// Defaults from `[reports]` in the config.
+    pub config: ReportsConfig,
 }
 
 impl Request {
@@ -64,6 +66,7 @@ impl Request {
             order: None,
             interval: None,
             mode: None,
+            config: ReportsConfig::default(),
         }
     }
 }

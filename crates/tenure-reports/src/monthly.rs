@@ -228,7 +228,9 @@ pub(crate) fn flags(store: &dyn Store, request: &Request) -> Result<Table, Repor
         Some(v) => Some(v),
         None => p90(current.values().copied()),
     };
-    let risk = request.risk_drop_pct.unwrap_or(50.0);
+    let risk = request
+        .risk_drop_pct
+        .unwrap_or(request.config.risk_drop_pct);
     if !(0.0..=100.0).contains(&risk) {
         return Err(ParamError {
             param: "risk_drop_pct".into(),

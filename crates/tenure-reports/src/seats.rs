@@ -7,9 +7,6 @@ use std::collections::BTreeMap;
 use tenure_core::time::format_timestamp;
 use tenure_store::{Scope, Store, UserActivity};
 
-/// A seat counts as pending once assigned this long without activity.
-const PENDING_DAYS: u64 = 7;
-
 /// The end of the period (exclusive): midnight after `to`.
 fn end(request: &Request) -> DateTime<Utc> {
     let to = request.period.to;
@@ -28,10 +25,11 @@ fn holders(store: &dyn Store, request: &Request) -> Result<Vec<UserActivity>, Re
     Ok(store.user_activity(request.period, &scope)?)
 }
 
-fn pending(u: &UserActivity, end: DateTime<Utc>) -> bool {
+/// Assigned at least `days` before `end` and never active.
+fn pending(u: &UserActivity, end: DateTime<Utc>, days: u32) -> bool {
     u.last_active_at.is_none()
         && u.seat_assigned_at
-            .is_some_and(|at| end - at >= chrono::Duration::days(PENDING_DAYS as i64))
+            .is_some_and(|at| end - at >= chrono::Duration::days(i64::from(days)))
 }
 
 fn rate(part: u64, whole: u64) -> Cell {
@@ -53,7 +51,7 @@ pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, Re
         let slot = per.entry(account).or_default();
         slot[0] += 1;
         slot[1] += u64::from(u.last_active_at.is_some());
-        slot[2] += u64::from(pending(&u, end));
+        slot[2] += u64::from(pending(&u, end, request.config.pending_days));
     }
     let mut table = Table::new(&[
         "account_id",
@@ -88,7 +86,7 @@ pub(crate) fn pending_users(store: &dyn Store, request: &Request) -> Result<Tabl
     let end = end(request);
     let mut table = Table::new(&["user_id", "account_id", "email", "seat_assigned_at"]);
     for u in holders(store, request)? {
-        if pending(&u, end) {
+        if pending(&u, end, request.config.pending_days) {
             table.push(vec![
                 u.user_id.into(),
                 u.account_id.into(),

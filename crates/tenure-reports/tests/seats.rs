@@ -39,13 +39,18 @@ fn login(n: u32, user: &str, at: &str) -> Event {
 }
 
 fn csv(store: &DuckStore, name: &str) -> String {
-    let request = Request::new(
+    csv_with(store, name, 7)
+}
+
+fn csv_with(store: &DuckStore, name: &str, pending_days: u32) -> String {
+    let mut request = Request::new(
         Period {
             from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
         },
         Scope::default(),
     );
+    request.config.pending_days = pending_days;
     run(store, name, &request).unwrap().to_csv()
 }
 
@@ -98,4 +103,6 @@ fn seats_count_purchased_assigned_activated_and_pending() {
         csv(&store, "seats-pending"),
         "user_id,account_id,email,seat_assigned_at\nu2,a1,u2@x.test,2026-03-22T00:00:00Z\n"
     );
+    // With `[reports] pending_days = 3`, u3 (assigned 3 days before) too.
+    assert!(csv_with(&store, "seats", 3).contains("a1,10,3,1,0.3333,0.3,2\n"));
 }

@@ -170,6 +170,7 @@ pub async fn report(
         order: params.order,
         interval: params.interval,
         mode: params.mode,
+        config: state.config.reports.clone(),
     };
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");

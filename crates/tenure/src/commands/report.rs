@@ -41,6 +41,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         order: args.order,
         interval: args.interval,
         mode: args.mode,
+        config: config.reports.clone(),
     };
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;
