@@ -55,10 +55,14 @@ fn buckets(request: &Request) -> Result<Vec<(String, Period)>, ReportError> {
                 start.checked_add_days(Days::new(1)).unwrap_or(to),
                 start.to_string(),
             ),
+            "all" => (
+                to.checked_add_days(Days::new(1)).unwrap_or(to),
+                format!("{start}..{to}"),
+            ),
             other => {
                 return Err(bad(
                     "interval",
-                    format!("{other:?} is not month, week or day"),
+                    format!("{other:?} is not month, week, day or all"),
                 ));
             }
         };

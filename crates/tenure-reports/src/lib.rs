@@ -7,9 +7,11 @@ mod engagement;
 mod features;
 mod levels;
 mod monthly;
+mod overview;
 mod seats;
 mod table;
 
+pub use overview::overview;
 pub use table::{Cell, Table};
 use tenure_core::report::{ParamError, Period, ReportsConfig};
 use tenure_store::{Scope, Store, StoreError};

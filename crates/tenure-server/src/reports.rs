@@ -172,6 +172,22 @@ pub async fn report(
         mode: params.mode,
         config: state.config.reports.clone(),
     };
+    if name == "overview" {
+        if csv {
+            return Err(bad("format", "overview is a JSON document"));
+        }
+        let document = tokio::task::spawn_blocking(move || {
+            let reader = state.reader.lock().expect("reader lock");
+            tenure_reports::overview(reader.as_ref(), &request)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| match e {
+            ReportError::Param(p) => ApiError::BadParam(p),
+            ReportError::Store(e) => ApiError::Internal(e.to_string()),
+        })?;
+        return Ok(axum::Json(document).into_response());
+    }
     let table = tokio::task::spawn_blocking(move || {
         let reader = state.reader.lock().expect("reader lock");
         tenure_reports::run(reader.as_ref(), &name, &request)

@@ -399,3 +399,43 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
         assert_eq!(one.len() as u64, *n, "{account}");
     }
 }
+
+/// `overview`: one JSON document whose parts agree with the reports they
+/// summarise.
+#[test]
+fn overview_summarises_the_other_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let run = |name: &str, format: &str| {
+        tenure(&[
+            "report",
+            name,
+            "--data",
+            &d,
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            format,
+        ])
+    };
+    let (ok, out, err) = run("overview", "json");
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let (_, users, _) = run("engagement", "csv");
+    let licensed = users.lines().count() as u64 - 1;
+    assert_eq!(doc["seats"]["assigned"], licensed);
+    let sum = |v: &Value| -> u64 {
+        v.as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(sum(&doc["categories"]), licensed);
+    assert_eq!(sum(&doc["levels"]), licensed);
+    assert!(doc["seats"]["activated"].as_u64().unwrap() <= licensed);
+    let rate = doc["active_rate"]["rate"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&rate), "{doc}");
+    let (ok, _, err) = run("overview", "csv");
+    assert!(!ok && err.contains("format"), "{err}");
+}

@@ -46,6 +46,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     // The store is ours alone here: bring the rollups up to date first.
     let mut store = open_store(&config)?;
     tenure_store::Store::refresh_rollups(&mut store)?;
+    if args.name == "overview" {
+        // One JSON document; a table or CSV has no shape for it.
+        if matches!(args.format, ReportFormat::Csv) {
+            anyhow::bail!("format: overview is a JSON document; use --format json or table");
+        }
+        let document = tenure_reports::overview(&store, &request)?;
+        println!("{}", serde_json::to_string_pretty(&document)?);
+        return Ok(());
+    }
     let table = tenure_reports::run(&store, &args.name, &request)?;
     match args.format {
         ReportFormat::Csv => print!("{}", table.to_csv()),
