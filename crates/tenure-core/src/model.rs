@@ -99,6 +99,49 @@ pub struct EntityChange {
     pub at: DateTime<Utc>,
 }
 
+impl EntityChange {
+    pub fn new(
+        entity: Entity,
+        id: &str,
+        field: &str,
+        value: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            entity,
+            id: id.to_string(),
+            field: field.to_string(),
+            value,
+            at,
+        }
+    }
+}
+
+impl Event {
+    /// A `track` call named `name` at `at` (received then too), with no
+    /// user, account, properties or context: fill those in with struct
+    /// update syntax.
+    pub fn track(message_id: &str, name: &str, kind: ActivityKind, at: DateTime<Utc>) -> Self {
+        Self {
+            message_id: message_id.to_string(),
+            call: CallType::Track,
+            user_id: None,
+            anonymous_id: None,
+            account_id: None,
+            event: Some(name.to_string()),
+            kind,
+            properties: None,
+            traits: None,
+            context: None,
+            previous_id: None,
+            timestamp: at,
+            original_timestamp: None,
+            sent_at: None,
+            received_at: at,
+        }
+    }
+}
+
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,6 +1,6 @@
 //! What reports share: the period they cover and the engagement categories.
 
-use chrono::{Days, Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// A bad report parameter: which one, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -10,11 +10,24 @@ pub struct ParamError {
     pub reason: String,
 }
 
-fn bad(param: &str, reason: impl Into<String>) -> ParamError {
-    ParamError {
-        param: param.into(),
-        reason: reason.into(),
+impl ParamError {
+    pub fn new(param: &str, reason: impl Into<String>) -> Self {
+        Self {
+            param: param.into(),
+            reason: reason.into(),
+        }
     }
+}
+
+fn bad(param: &str, reason: impl Into<String>) -> ParamError {
+    ParamError::new(param, reason)
+}
+
+/// Midnight after `day` (UTC): the exclusive end of a period ending on it.
+pub fn end_of_day(day: NaiveDate) -> NaiveDateTime {
+    day.checked_add_days(Days::new(1))
+        .unwrap_or(day)
+        .and_time(NaiveTime::MIN)
 }
 
 /// Days `from` to `to`, both included, in UTC.
@@ -64,6 +77,11 @@ impl Period {
             return Err(bad("from", format!("{from} is after to ({to})")));
         }
         Ok(Self { from, to })
+    }
+
+    /// Midnight after `to`: the exclusive end of the period.
+    pub fn end(&self) -> NaiveDateTime {
+        end_of_day(self.to)
     }
 
     pub fn days(&self) -> u64 {

@@ -108,14 +108,6 @@ pub const DETAIL_PROPERTIES: &[(&str, &str)] = &[
     ("Error Shown", "feature"),
 ];
 
-/// The property an event's rollup rows are split by, if any.
-pub fn detail_property(event: &str) -> Option<&'static str> {
-    DETAIL_PROPERTIES
-        .iter()
-        .find(|(e, _)| *e == event)
-        .map(|(_, p)| *p)
-}
-
 /// Event name to activity kind, built once from the defaults and the config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taxonomy {

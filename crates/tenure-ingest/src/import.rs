@@ -417,7 +417,7 @@ fn write_in_order(
                 batch.events.push(message.event);
                 batch.changes.extend(message.changes);
                 if new.events.len() >= CHUNK {
-                    stage_new(store, path, &mut new)?;
+                    stage_to(store, path, &mut new, true)?;
                 }
                 if check.events.len() >= CHUNK {
                     stage(store, path, &mut check)?;
@@ -425,7 +425,7 @@ fn write_in_order(
             }
         }
     }
-    stage_new(store, path, &mut new)?;
+    stage_to(store, path, &mut new, true)?;
     stage(store, path, &mut check)?;
     Ok(records)
 }
@@ -479,26 +479,26 @@ impl FileIds {
 }
 
 fn stage(store: &mut dyn Store, path: &Path, batch: &mut WriteBatch) -> Result<(), ImportError> {
-    store.stage(batch).map_err(|source| ImportError::Store {
-        file: path.to_path_buf(),
-        source,
-    })?;
-    batch.events.clear();
-    batch.changes.clear();
-    Ok(())
+    stage_to(store, path, batch, false)
 }
 
-fn stage_new(
+/// Stages `batch` (with `known_new`, as rows known to be new: see
+/// [`Store::stage_new`]) and empties it.
+fn stage_to(
     store: &mut dyn Store,
     path: &Path,
     batch: &mut WriteBatch,
+    known_new: bool,
 ) -> Result<(), ImportError> {
-    store
-        .stage_new(batch)
-        .map_err(|source| ImportError::Store {
-            file: path.to_path_buf(),
-            source,
-        })?;
+    let staged = if known_new {
+        store.stage_new(batch)
+    } else {
+        store.stage(batch)
+    };
+    staged.map_err(|source| ImportError::Store {
+        file: path.to_path_buf(),
+        source,
+    })?;
     batch.events.clear();
     batch.changes.clear();
     Ok(())

@@ -425,7 +425,7 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
                 merged.extend(t);
             }
             if let Some(user) = &user_id {
-                changes.push(change(
+                changes.push(EntityChange::new(
                     Entity::User,
                     user,
                     "id",
@@ -434,7 +434,7 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
                 ));
                 user_changes(&f, user, &merged, timestamp, &mut changes)?;
                 if let Some(group) = &group_in_context {
-                    changes.push(change(
+                    changes.push(EntityChange::new(
                         Entity::User,
                         user,
                         "account_id",
@@ -452,7 +452,7 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
                 .ok_or_else(|| f.err("groupId", "a group call needs a groupId"))?;
             let traits = f.map("traits")?.unwrap_or_default();
             // The account exists from its first group call, traits or not.
-            changes.push(change(
+            changes.push(EntityChange::new(
                 Entity::Account,
                 &group,
                 "id",
@@ -467,17 +467,23 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
                 };
                 let value = traits::normalise(Entity::Account, field, value)
                     .map_err(|r| f.err(&format!("traits.{key}"), r))?;
-                changes.push(change(Entity::Account, &group, field, value, timestamp));
+                changes.push(EntityChange::new(
+                    Entity::Account,
+                    &group,
+                    field,
+                    value,
+                    timestamp,
+                ));
             }
             if let Some(user) = &user_id {
-                changes.push(change(
+                changes.push(EntityChange::new(
                     Entity::User,
                     user,
                     "id",
                     Value::String(user.clone()),
                     timestamp,
                 ));
-                changes.push(change(
+                changes.push(EntityChange::new(
                     Entity::User,
                     user,
                     "account_id",
@@ -521,16 +527,6 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
     Ok(Message { event, changes })
 }
 
-fn change(entity: Entity, id: &str, field: &str, value: Value, at: DateTime<Utc>) -> EntityChange {
-    EntityChange {
-        entity,
-        id: id.to_string(),
-        field: field.to_string(),
-        value,
-        at,
-    }
-}
-
 /// Identify traits to user changes: recognised fields normalised, Segment's
 /// `createdAt` read as `created_at`, and `company.id` as the user's account.
 fn user_changes(
@@ -548,13 +544,13 @@ fn user_changes(
         };
         let value = traits::normalise(Entity::User, field, value)
             .map_err(|r| f.err(&format!("traits.{key}"), r))?;
-        out.push(change(Entity::User, user, field, value, at));
+        out.push(EntityChange::new(Entity::User, user, field, value, at));
     }
     if !traits_in.contains_key("account_id")
         && let Some(company) = traits_in.get("company").and_then(Value::as_object)
         && let Some(id) = id_value(company.get("id")).map_err(|r| f.err("traits.company.id", r))?
     {
-        out.push(change(
+        out.push(EntityChange::new(
             Entity::User,
             user,
             "account_id",

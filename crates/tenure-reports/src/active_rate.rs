@@ -1,18 +1,14 @@
 //! `active-rate`: per month, week or day, the activated accounts, the
 //! active ones among them, and the rate.
 
-use crate::{Cell, ReportError, Request, Table};
+use crate::{ReportError, Request, Table, ratio};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use std::collections::BTreeSet;
 use tenure_core::report::{ParamError, Period};
 use tenure_store::{Scope, Store};
 
 fn bad(param: &str, reason: String) -> ReportError {
-    ParamError {
-        param: param.into(),
-        reason,
-    }
-    .into()
+    ParamError::new(param, reason).into()
 }
 
 /// The intervals: with `months`, the last N calendar months up to the one
@@ -124,11 +120,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         let (n_activated, n_active) = (activated.len() as u64, active.len() as u64);
         let mut row = vec![name.into(), n_activated.into(), n_active.into()];
         if !absolute {
-            row.push(if n_activated == 0 {
-                Cell::Empty
-            } else {
-                Cell::Float((n_active as f64 / n_activated as f64 * 10_000.0).round() / 10_000.0)
-            });
+            row.push(ratio(n_active, n_activated));
         }
         table.push(row);
     }

@@ -91,6 +91,24 @@ pub const NAMES: &[&str] = &[
     "errors",
 ];
 
+/// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
+pub(crate) fn ratio(part: u64, whole: u64) -> Cell {
+    if whole == 0 {
+        Cell::Empty
+    } else {
+        Cell::Float((part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+    }
+}
+
+/// 100 * (now - before) / before, rounded to 0.1; empty when `before` is
+/// 0 or absent.
+pub(crate) fn change_pct(now: u64, before: Option<u64>) -> Option<f64> {
+    match before {
+        Some(b) if b > 0 => Some(((now as f64 - b as f64) * 1000.0 / b as f64).round() / 10.0),
+        _ => None,
+    }
+}
+
 /// Runs report `name`.
 pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
     match name {
@@ -108,10 +126,10 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "account-flags" => monthly::flags(store, request),
         "features" => features::features(store, request),
         "errors" => features::errors(store, request),
-        other => Err(ParamError {
-            param: "report".into(),
-            reason: format!("{other:?} is not one of {}", NAMES.join(", ")),
-        }
+        other => Err(ParamError::new(
+            "report",
+            format!("{other:?} is not one of {}", NAMES.join(", ")),
+        )
         .into()),
     }
 }

@@ -1,7 +1,7 @@
 //! `monthly-activity`: per account, portal views, downloads and shares in
 //! one calendar month, with the account's state at the month's end.
 
-use crate::{Cell, ReportError, Request, Table};
+use crate::{Cell, ReportError, Request, Table, change_pct};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::BTreeMap;
 use tenure_core::report::{ParamError, Period};
@@ -12,10 +12,7 @@ pub(crate) fn month(request: &Request) -> Result<Period, ReportError> {
     let first = match &request.month {
         Some(text) => {
             NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| {
-                ParamError {
-                    param: "month".into(),
-                    reason: format!("{text:?} is not a month like 2026-03"),
-                }
+                ParamError::new("month", format!("{text:?} is not a month like 2026-03"))
             })?
         }
         None => {
@@ -109,16 +106,7 @@ fn back(period: Period, n: u32) -> Period {
     Period { from, to }
 }
 
-/// 100 * (now - before) / before, rounded to 0.1; empty when `before` is
-/// 0 or absent.
-fn change_pct(now: u64, before: Option<u64>) -> Option<f64> {
-    match before {
-        Some(b) if b > 0 => Some(((now as f64 - b as f64) * 1000.0 / b as f64).round() / 10.0),
-        _ => None,
-    }
-}
-
-fn pct_cell(pct: Option<f64>) -> Cell {
+pub(crate) fn pct_cell(pct: Option<f64>) -> Cell {
     pct.map_or(Cell::Empty, Cell::Float)
 }
 
@@ -127,11 +115,7 @@ fn months(request: &Request) -> Result<u32, ReportError> {
     match request.months {
         None => Ok(6),
         Some(n) if (1..=36).contains(&n) => Ok(n),
-        Some(n) => Err(ParamError {
-            param: "months".into(),
-            reason: format!("{n} is outside 1 to 36"),
-        }
-        .into()),
+        Some(n) => Err(ParamError::new("months", format!("{n} is outside 1 to 36")).into()),
     }
 }
 
@@ -155,11 +139,7 @@ pub(crate) fn pivot(store: &dyn Store, request: &Request) -> Result<Table, Repor
         None | Some("long") => false,
         Some("wide") => true,
         Some(other) => {
-            return Err(ParamError {
-                param: "layout".into(),
-                reason: format!("{other:?} is not long or wide"),
-            }
-            .into());
+            return Err(ParamError::new("layout", format!("{other:?} is not long or wide")).into());
         }
     };
     // account -> per month (active, change) when the account is in that month.
@@ -232,11 +212,7 @@ pub(crate) fn flags(store: &dyn Store, request: &Request) -> Result<Table, Repor
         .risk_drop_pct
         .unwrap_or(request.config.risk_drop_pct);
     if !(0.0..=100.0).contains(&risk) {
-        return Err(ParamError {
-            param: "risk_drop_pct".into(),
-            reason: format!("{risk} is outside 0 to 100"),
-        }
-        .into());
+        return Err(ParamError::new("risk_drop_pct", format!("{risk} is outside 0 to 100")).into());
     }
     let name = now.from.format("%Y-%m").to_string();
     let mut table = Table::new(&["account_id", "month", "active", "change_pct", "flag"]);

@@ -2,16 +2,9 @@
 //! data): the seats funnel, users per level and per category, and the
 //! active rate, all over the same period and scope.
 
-use crate::{ReportError, Request, Table, run};
+use crate::{ReportError, Request, run};
 use serde_json::{Map, Value, json};
 use tenure_store::Store;
-
-fn sum(table: &Table, column: &str) -> u64 {
-    let json = table.to_json();
-    json.as_array()
-        .map(|rows| rows.iter().filter_map(|r| r[column].as_u64()).sum())
-        .unwrap_or(0)
-}
 
 pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportError> {
     let seats = run(store, "seats", request)?;
@@ -24,14 +17,14 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
     let rate = run(store, "active-rate", &rate_request)?;
 
     let (purchased, assigned, activated) = (
-        sum(&seats, "purchased"),
-        sum(&seats, "assigned"),
-        sum(&seats, "activated"),
+        seats.sum("purchased"),
+        seats.sum("assigned"),
+        seats.sum("activated"),
     );
-    let pending = sum(&seats, "pending_over_7_days");
+    let pending = seats.sum("pending_over_7_days");
     let mut level_counts = Map::new();
     for level in crate::levels::LEVELS {
-        level_counts.insert(level.to_string(), json!(sum(&levels, level)));
+        level_counts.insert(level.to_string(), json!(levels.sum(level)));
     }
     let mut categories = Map::new();
     for row in summary.to_json().as_array().into_iter().flatten() {

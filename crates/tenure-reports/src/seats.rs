@@ -1,20 +1,11 @@
 //! `seats` (one row per account at the period's end) and `seats-pending`
 //! (the assigned users never active, for re-invitation).
 
-use crate::{Cell, ReportError, Request, Table};
-use chrono::{DateTime, Days, NaiveTime, Utc};
+use crate::{Cell, ReportError, Request, Table, ratio};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use tenure_core::time::format_timestamp;
 use tenure_store::{Scope, Store, UserActivity};
-
-/// The end of the period (exclusive): midnight after `to`.
-fn end(request: &Request) -> DateTime<Utc> {
-    let to = request.period.to;
-    to.checked_add_days(Days::new(1))
-        .unwrap_or(to)
-        .and_time(NaiveTime::MIN)
-        .and_utc()
-}
 
 /// Assigned users (licensed at the period's end) of the accounts in scope.
 fn holders(store: &dyn Store, request: &Request) -> Result<Vec<UserActivity>, ReportError> {
@@ -32,16 +23,8 @@ fn pending(u: &UserActivity, end: DateTime<Utc>, days: u32) -> bool {
             .is_some_and(|at| end - at >= chrono::Duration::days(i64::from(days)))
 }
 
-fn rate(part: u64, whole: u64) -> Cell {
-    if whole == 0 {
-        Cell::Empty
-    } else {
-        Cell::Float((part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
-    }
-}
-
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    let end = end(request);
+    let end = request.period.end().and_utc();
     // assigned, activated, pending
     let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
     for u in holders(store, request)? {
@@ -74,8 +57,8 @@ pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, Re
             purchased.map(Cell::Int).into(),
             assigned.into(),
             activated.into(),
-            rate(activated, assigned),
-            purchased.map_or(Cell::Empty, |p| rate(assigned, p)),
+            ratio(activated, assigned),
+            purchased.map_or(Cell::Empty, |p| ratio(assigned, p)),
             pending.into(),
         ]);
     }
@@ -83,7 +66,7 @@ pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, Re
 }
 
 pub(crate) fn pending_users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    let end = end(request);
+    let end = request.period.end().and_utc();
     let mut table = Table::new(&["user_id", "account_id", "email", "seat_assigned_at"]);
     for u in holders(store, request)? {
         if pending(&u, end, request.config.pending_days) {

@@ -81,6 +81,20 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// The sum of the whole-number cells of `column` (0 when absent).
+    pub fn sum(&self, column: &str) -> u64 {
+        let Some(i) = self.columns.iter().position(|c| c == column) else {
+            return 0;
+        };
+        self.rows
+            .iter()
+            .filter_map(|r| match r[i] {
+                Cell::Int(n) => Some(n),
+                _ => None,
+            })
+            .sum()
+    }
+
     pub fn to_csv(&self) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
         out.write_record(&self.columns)

@@ -1,40 +1,19 @@
 //! `active-rate` on hand-made accounts over three months.
 
+mod common;
+
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use common::{change, track};
+use serde_json::json;
 use tenure_core::report::Period;
-use tenure_core::time::parse_timestamp;
-use tenure_core::{ActivityKind, CallType, Entity, EntityChange, Event};
+use tenure_core::{ActivityKind, Entity, Event};
 use tenure_reports::{Request, run};
 use tenure_store::{Dedup, DuckStore, Scope, Store, WriteBatch};
 
-fn change(entity: Entity, id: &str, field: &str, value: Value, at: &str) -> EntityChange {
-    EntityChange {
-        entity,
-        id: id.into(),
-        field: field.into(),
-        value,
-        at: parse_timestamp(at).unwrap(),
-    }
-}
-
 fn login(n: usize, user: &str, at: &str) -> Event {
     Event {
-        message_id: format!("m{n}"),
-        call: CallType::Track,
         user_id: Some(user.into()),
-        anonymous_id: None,
-        account_id: None,
-        event: Some("Signed In".into()),
-        kind: ActivityKind::Login,
-        properties: None,
-        traits: None,
-        context: None,
-        previous_id: None,
-        timestamp: parse_timestamp(at).unwrap(),
-        original_timestamp: None,
-        sent_at: None,
-        received_at: parse_timestamp(at).unwrap(),
+        ..track(n, "Signed In", ActivityKind::Login, at)
     }
 }
 

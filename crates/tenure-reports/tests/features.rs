@@ -1,40 +1,24 @@
 //! `features` and `errors` on hand-made events.
 
+mod common;
+
 use chrono::NaiveDate;
 use tenure_core::report::Period;
-use tenure_core::time::parse_timestamp;
-use tenure_core::{ActivityKind, CallType, Event};
+use tenure_core::{ActivityKind, Event};
 use tenure_reports::{Request, run};
 use tenure_store::{Dedup, DuckStore, Scope, Store, WriteBatch};
 
 fn event(n: usize, user: &str, account: &str, name: &str, kind: ActivityKind, at: &str) -> Event {
-    let properties = match name {
-        "Error Shown" => Some(format!(
-            r#"{{"feature": "{}"}}"#,
-            if n.is_multiple_of(2) {
-                "search"
-            } else {
-                "export"
-            }
-        )),
-        _ => None,
+    let feature = if n.is_multiple_of(2) {
+        "search"
+    } else {
+        "export"
     };
     Event {
-        message_id: format!("m{n}"),
-        call: CallType::Track,
         user_id: Some(user.into()),
-        anonymous_id: None,
         account_id: Some(account.into()),
-        event: Some(name.into()),
-        kind,
-        properties,
-        traits: None,
-        context: None,
-        previous_id: None,
-        timestamp: parse_timestamp(at).unwrap(),
-        original_timestamp: None,
-        sent_at: None,
-        received_at: parse_timestamp(at).unwrap(),
+        properties: (name == "Error Shown").then(|| format!(r#"{{"feature": "{feature}"}}"#)),
+        ..common::track(n, name, kind, at)
     }
 }
 

@@ -1,40 +1,24 @@
 //! `user-levels` and `levels` on hand-made events.
 
+mod common;
+
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use tenure_core::report::Period;
-use tenure_core::time::parse_timestamp;
-use tenure_core::{ActivityKind, CallType, Entity, EntityChange, Event};
+use tenure_core::{ActivityKind, Entity, EntityChange, Event};
 use tenure_reports::{Request, run};
 use tenure_store::{Dedup, DuckStore, Scope, Store, WriteBatch};
 
 fn change(entity: Entity, id: &str, field: &str, value: Value) -> EntityChange {
-    EntityChange {
-        entity,
-        id: id.into(),
-        field: field.into(),
-        value,
-        at: parse_timestamp("2026-01-01T00:00:00Z").unwrap(),
-    }
+    common::change(entity, id, field, value, "2026-01-01T00:00:00Z")
 }
 
 fn event(n: usize, name: &str, kind: ActivityKind, properties: &str, at: &str) -> Event {
     Event {
-        message_id: format!("m{n}"),
-        call: CallType::Track,
         user_id: Some("u1".into()),
-        anonymous_id: None,
         account_id: Some("a1".into()),
-        event: Some(name.into()),
-        kind,
         properties: Some(properties.into()),
-        traits: None,
-        context: None,
-        previous_id: None,
-        timestamp: parse_timestamp(at).unwrap(),
-        original_timestamp: None,
-        sent_at: None,
-        received_at: parse_timestamp(at).unwrap(),
+        ..common::track(n, name, kind, at)
     }
 }
 

@@ -1,41 +1,24 @@
 //! `monthly-activity` on hand-made accounts: the month's portal views,
 //! downloads and shares, state at the month's end, default rows.
 
+mod common;
+
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use tenure_core::report::Period;
-use tenure_core::time::parse_timestamp;
-use tenure_core::{ActivityKind, CallType, Entity, EntityChange, Event};
+use tenure_core::{ActivityKind, Entity, EntityChange, Event};
 use tenure_reports::{Request, run};
 use tenure_store::{Dedup, DuckStore, Scope, Store, WriteBatch};
 
 fn change(id: &str, field: &str, value: Value, at: &str) -> EntityChange {
-    EntityChange {
-        entity: Entity::Account,
-        id: id.into(),
-        field: field.into(),
-        value,
-        at: parse_timestamp(at).unwrap(),
-    }
+    common::change(Entity::Account, id, field, value, at)
 }
 
 fn event(n: u32, account: &str, name: &str, kind: ActivityKind, at: &str) -> Event {
     Event {
-        message_id: format!("m{n}"),
-        call: CallType::Track,
         user_id: Some("u".into()),
-        anonymous_id: None,
         account_id: Some(account.into()),
-        event: Some(name.into()),
-        kind,
-        properties: None,
-        traits: None,
-        context: None,
-        previous_id: None,
-        timestamp: parse_timestamp(at).unwrap(),
-        original_timestamp: None,
-        sent_at: None,
-        received_at: parse_timestamp(at).unwrap(),
+        ..common::track(n as usize, name, kind, at)
     }
 }
 

@@ -72,6 +72,15 @@ impl ApiError {
     }
 }
 
+impl From<tenure_reports::ReportError> for ApiError {
+    fn from(e: tenure_reports::ReportError) -> Self {
+        match e {
+            tenure_reports::ReportError::Param(p) => Self::BadParam(p),
+            tenure_reports::ReportError::Store(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use tenure_core::Role;
 use tenure_core::report::{ParamError, Period};
-use tenure_reports::{ReportError, Request};
+use tenure_reports::Request;
 use tenure_store::Scope;
 
 /// The query string, parsed: every parameter is known, a repeatable one
@@ -36,10 +36,7 @@ struct Params {
 }
 
 fn bad(param: &str, reason: impl Into<String>) -> ApiError {
-    ApiError::BadParam(ParamError {
-        param: param.into(),
-        reason: reason.into(),
-    })
+    ApiError::BadParam(ParamError::new(param, reason))
 }
 
 fn parse_query(query: &str) -> Result<Params, ApiError> {
@@ -153,17 +150,20 @@ pub async fn report(
             })
             .transpose()
     };
-    let months = number("months", &params.months)?;
+    let months = params
+        .months
+        .as_deref()
+        .map(|t| {
+            t.parse::<u32>()
+                .map_err(|_| bad("months", format!("{t:?} is not a whole number")))
+        })
+        .transpose()?;
     let request = Request {
         period,
         scope: params.scope,
         month: params.month,
         all_accounts: params.all,
-        months: match months {
-            Some(m) if m.fract() == 0.0 && m >= 0.0 && m <= f64::from(u32::MAX) => Some(m as u32),
-            Some(m) => return Err(bad("months", format!("{m} is not a whole number"))),
-            None => None,
-        },
+        months,
         layout: params.layout,
         champion_min: number("champion_min", &params.champion_min)?,
         risk_drop_pct: number("risk_drop_pct", &params.risk_drop_pct)?,
@@ -181,11 +181,7 @@ pub async fn report(
             tenure_reports::overview(reader.as_ref(), &request)
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| match e {
-            ReportError::Param(p) => ApiError::BadParam(p),
-            ReportError::Store(e) => ApiError::Internal(e.to_string()),
-        })?;
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
         return Ok(axum::Json(document).into_response());
     }
     let table = tokio::task::spawn_blocking(move || {
@@ -193,11 +189,7 @@ pub async fn report(
         tenure_reports::run(reader.as_ref(), &name, &request)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| match e {
-        ReportError::Param(p) => ApiError::BadParam(p),
-        ReportError::Store(e) => ApiError::Internal(e.to_string()),
-    })?;
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(if csv {
         (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

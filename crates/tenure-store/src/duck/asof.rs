@@ -100,13 +100,7 @@ mod tests {
     use tenure_core::{Entity, EntityChange};
 
     fn change(entity: Entity, id: &str, field: &str, value: Value, at: &str) -> EntityChange {
-        EntityChange {
-            entity,
-            id: id.into(),
-            field: field.into(),
-            value,
-            at: parse_timestamp(at).unwrap(),
-        }
+        EntityChange::new(entity, id, field, value, parse_timestamp(at).unwrap())
     }
 
     #[test]

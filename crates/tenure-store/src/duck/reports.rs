@@ -3,8 +3,7 @@
 use super::asof::{accounts_as_of, users_as_of};
 use super::{DuckStore, utc};
 use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
-use chrono::{Days, NaiveTime};
-use tenure_core::report::{KindCounts, Period};
+use tenure_core::report::{KindCounts, Period, end_of_day};
 
 /// A SQL string literal.
 fn text(s: &str) -> String {
@@ -23,12 +22,7 @@ fn scope_filter(scope: &Scope) -> String {
     if !scope.all_users {
         conditions.push("licensed".into());
     }
-    if !scope.accounts.is_empty() {
-        conditions.push(format!(
-            "list_contains({}, account_id)",
-            list(&scope.accounts)
-        ));
-    }
+    conditions.push(account_filter(scope));
     if !scope.groups.is_empty() {
         conditions.push(format!("list_has_any(groups, {})", list(&scope.groups)));
     }
@@ -40,11 +34,16 @@ fn scope_filter(scope: &Scope) -> String {
 
 /// The end of day `to` as a SQL timestamp literal (exclusive bound).
 fn end_of(to: chrono::NaiveDate) -> String {
-    let end = to
-        .checked_add_days(Days::new(1))
-        .unwrap_or(to)
-        .and_time(NaiveTime::MIN);
-    text(&end.format("%Y-%m-%d %H:%M:%S").to_string())
+    text(&end_of_day(to).format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// The scope's account filter on a row with `account_id`.
+fn account_filter(scope: &Scope) -> String {
+    if scope.accounts.is_empty() {
+        "true".to_string()
+    } else {
+        format!("list_contains({}, account_id)", list(&scope.accounts))
+    }
 }
 
 pub(super) fn accounts_at(
@@ -52,11 +51,7 @@ pub(super) fn accounts_at(
     at: chrono::NaiveDate,
     scope: &Scope,
 ) -> Result<Vec<AccountAt>> {
-    let filter = if scope.accounts.is_empty() {
-        "true".to_string()
-    } else {
-        format!("list_contains({}, account_id)", list(&scope.accounts))
-    };
+    let filter = account_filter(scope);
     let sql = format!(
         "SELECT account_id, name, seats_purchased, archived, has_portal_access FROM ({})
          WHERE {filter} ORDER BY account_id",
@@ -80,11 +75,7 @@ pub(super) fn account_activity(
     period: Period,
     scope: &Scope,
 ) -> Result<Vec<AccountActivity>> {
-    let filter = if scope.accounts.is_empty() {
-        "true".to_string()
-    } else {
-        format!("list_contains({}, account_id)", list(&scope.accounts))
-    };
+    let filter = account_filter(scope);
     let sql = format!(
         "SELECT account_id,
                 coalesce(sum(events) FILTER (WHERE event = 'Portal Viewed'), 0),
@@ -115,13 +106,7 @@ pub(super) fn event_usage(
     scope: &Scope,
     detail_of: Option<&str>,
 ) -> Result<Vec<EventUsage>> {
-    let mut filter = vec!["true".to_string()];
-    if !scope.accounts.is_empty() {
-        filter.push(format!(
-            "list_contains({}, account_id)",
-            list(&scope.accounts)
-        ));
-    }
+    let mut filter = vec![account_filter(scope)];
     if !scope.users.is_empty() {
         filter.push(format!("list_contains({}, user_id)", list(&scope.users)));
     }
@@ -261,35 +246,20 @@ mod tests {
     use serde_json::{Value, json};
     use tenure_core::report::{KindCounts, Period};
     use tenure_core::time::parse_timestamp;
-    use tenure_core::{ActivityKind, CallType, Entity, EntityChange, Event};
+    use tenure_core::{ActivityKind, Entity, EntityChange, Event};
 
     fn change(entity: Entity, id: &str, field: &str, value: Value) -> EntityChange {
-        EntityChange {
-            entity,
-            id: id.into(),
-            field: field.into(),
-            value,
-            at: parse_timestamp("2026-01-01T00:00:00Z").unwrap(),
-        }
+        let at = parse_timestamp("2026-01-01T00:00:00Z").unwrap();
+        EntityChange::new(entity, id, field, value, at)
     }
 
     fn event(n: usize, user: &str, name: &str, kind: ActivityKind, at: &str) -> Event {
+        let at = parse_timestamp(at).unwrap();
         Event {
-            message_id: format!("m{n}"),
-            call: CallType::Track,
             user_id: Some(user.into()),
-            anonymous_id: None,
             account_id: Some("a1".into()),
-            event: Some(name.into()),
-            kind,
             properties: Some("{}".into()),
-            traits: None,
-            context: None,
-            previous_id: None,
-            timestamp: parse_timestamp(at).unwrap(),
-            original_timestamp: None,
-            sent_at: None,
-            received_at: parse_timestamp(at).unwrap(),
+            ..Event::track(&format!("m{n}"), name, kind, at)
         }
     }
 

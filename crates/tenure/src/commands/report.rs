@@ -10,12 +10,9 @@ use tenure_store::Scope;
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let config = load_config(&args.store, Overrides::default())?;
     let today = match &args.as_of {
-        Some(text) => {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| ParamError {
-                param: "as-of".into(),
-                reason: format!("{text:?} is not a date like 2026-03-31"),
-            })?
-        }
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            ParamError::new("as-of", format!("{text:?} is not a date like 2026-03-31"))
+        })?,
         None => chrono::Utc::now().date_naive(),
     };
     let period = Period::resolve(
