@@ -37,6 +37,15 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// Bytes of a refused body read and dropped before answering, so the
+/// client (still sending) gets the error instead of a reset connection.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads and discards up to [`DRAIN_BYTES`] of `body`.
+async fn drain(body: Body) {
+    let _ = axum::body::to_bytes(body, DRAIN_BYTES).await;
+}
+
 /// Reads and, if needed, decompresses the body; at most `limit` bytes out.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
     check_content_type(headers)?;
@@ -47,11 +56,13 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u
     if let Some(size) = declared
         && size > limit
     {
+        drain(body).await;
         return Err(too_large(size, limit));
     }
-    let raw = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large(limit + 1, limit))?;
+    let raw = match axum::body::to_bytes(body, limit).await {
+        Ok(raw) => raw,
+        Err(_) => return Err(too_large(limit + 1, limit)),
+    };
     let encoding = headers
         .get(CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
