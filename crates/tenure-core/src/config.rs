@@ -53,6 +53,13 @@ struct FileConfig {
 struct ReportsFile {
     pending_days: Option<u32>,
     risk_drop_pct: Option<f64>,
+    champion_percentile: Option<f64>,
+    engaging_min_research: Option<u64>,
+    engaging_min_social: Option<u64>,
+    level_thresholds: Option<[u64; 4]>,
+    achievements: Option<Vec<crate::rules::Achievement>>,
+    accepted_answers: Option<Vec<String>>,
+    answer_window_days: Option<u32>,
     #[serde(default)]
     advice: AdviceFile,
 }
@@ -242,29 +249,7 @@ impl Config {
             ));
         }
         let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
-        let mut reports = ReportsConfig::default();
-        if let Some(days) = file.reports.pending_days {
-            reports.pending_days = days;
-        }
-        if let Some(pct) = file.reports.risk_drop_pct {
-            if !(0.0..=100.0).contains(&pct) {
-                return Err(invalid(format!(
-                    "reports.risk_drop_pct: {pct} is outside 0 to 100"
-                )));
-            }
-            reports.risk_drop_pct = pct;
-        }
-        let advice = &file.reports.advice;
-        for (slot, text) in reports.advice.iter_mut().zip([
-            &advice.engaging,
-            &advice.interacting,
-            &advice.consuming,
-            &advice.dormant,
-        ]) {
-            if let Some(text) = text {
-                *slot = text.clone();
-            }
-        }
+        let reports = reports_config(&file.reports).map_err(invalid)?;
         Ok(Self {
             data_dir: overrides
                 .data
@@ -284,6 +269,79 @@ fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
     })
+}
+
+/// `[reports]`, checked: every value in range, names the key it is wrong in.
+fn reports_config(file: &ReportsFile) -> Result<ReportsConfig, String> {
+    let mut reports = ReportsConfig::default();
+    if let Some(days) = file.pending_days {
+        reports.pending_days = days;
+    }
+    for (key, value, slot) in [
+        (
+            "risk_drop_pct",
+            file.risk_drop_pct,
+            &mut reports.risk_drop_pct,
+        ),
+        (
+            "champion_percentile",
+            file.champion_percentile,
+            &mut reports.champion_percentile,
+        ),
+    ] {
+        if let Some(pct) = value {
+            if !(0.0..=100.0).contains(&pct) {
+                return Err(format!("reports.{key}: {pct} is outside 0 to 100"));
+            }
+            *slot = pct;
+        }
+    }
+    if let Some(n) = file.engaging_min_research {
+        reports.engaging_min_research = n;
+    }
+    if let Some(n) = file.engaging_min_social {
+        reports.engaging_min_social = n;
+    }
+    if reports.engaging_min_research == 0 && reports.engaging_min_social == 0 {
+        return Err(
+            "reports.engaging_min_research and reports.engaging_min_social cannot both be 0".into(),
+        );
+    }
+    if let Some(t) = file.level_thresholds {
+        if t.windows(2).any(|w| w[0] > w[1]) || t[0] == 0 {
+            return Err(format!(
+                "reports.level_thresholds: {t:?} must be ascending and start above 0"
+            ));
+        }
+        reports.level_thresholds = t;
+    }
+    if let Some(list) = &file.achievements {
+        if list.is_empty() {
+            return Err("reports.achievements: the list is empty".into());
+        }
+        reports.achievements = list.clone();
+    }
+    if let Some(answers) = &file.accepted_answers {
+        if answers.is_empty() {
+            return Err("reports.accepted_answers: the list is empty".into());
+        }
+        reports.accepted_answers = answers.iter().map(|a| a.to_lowercase()).collect();
+    }
+    if let Some(days) = file.answer_window_days {
+        reports.answer_window_days = days;
+    }
+    let advice = &file.advice;
+    for (slot, text) in reports.advice.iter_mut().zip([
+        &advice.engaging,
+        &advice.interacting,
+        &advice.consuming,
+        &advice.dormant,
+    ]) {
+        if let Some(text) = text {
+            *slot = text.clone();
+        }
+    }
+    Ok(reports)
 }
 
 #[cfg(test)]
@@ -371,5 +429,66 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("reports.risk_drop_pct"), "{err}");
+    }
+
+    #[test]
+    fn report_thresholds_and_lists_come_from_the_reports_table() {
+        let config = Config::from_toml(
+            r#"
+[reports]
+champion_percentile = 75
+engaging_min_research = 2
+engaging_min_social = 3
+level_thresholds = [1, 3, 5, 7]
+accepted_answers = ["Yes"]
+answer_window_days = 14
+[[reports.achievements]]
+name = "searched"
+event = "Search Performed"
+[[reports.achievements]]
+name = "shared by email"
+event = "Insight Shared"
+details = ["email"]
+"#,
+            Overrides::default(),
+        )
+        .unwrap();
+        let r = &config.reports;
+        assert_eq!(r.champion_percentile, 75.0);
+        assert_eq!((r.engaging_min_research, r.engaging_min_social), (2, 3));
+        assert_eq!(r.level(1), "intermediate");
+        assert_eq!(r.accepted_answers, ["yes"]);
+        assert_eq!(r.answer_window_days, 14);
+        assert_eq!(r.achievements.len(), 2);
+        assert_eq!(r.achievements[1].details, ["email"]);
+        use crate::report::{Category, KindCounts};
+        let counts = KindCounts {
+            research: 1,
+            share: 5,
+            ..KindCounts::default()
+        };
+        assert_eq!(r.category(&counts), Category::Interacting);
+        for (toml, key) in [
+            ("level_thresholds = [2, 1, 3, 4]", "level_thresholds"),
+            ("champion_percentile = 101", "champion_percentile"),
+            ("accepted_answers = []", "accepted_answers"),
+            ("achievements = []", "achievements"),
+            (
+                "engaging_min_research = 0\nengaging_min_social = 0",
+                "engaging_min",
+            ),
+        ] {
+            let err = Config::from_toml(&format!("[reports]\n{toml}\n"), Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("reports.{key}")), "{toml}: {err}");
+        }
+        let err = Config::from_toml(
+            "[[reports.achievements]]\nname = \"x\"\nevnt = \"y\"\n",
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("evnt"), "{err}");
     }
 }

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod taxonomy;
 pub mod time;
 pub mod traits;

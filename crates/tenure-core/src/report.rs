@@ -98,37 +98,7 @@ impl Period {
     }
 }
 
-/// Report settings from `[reports]` in `tenure.toml`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReportsConfig {
-    /// Days a seat stays assigned without activity before it counts as
-    /// pending (`seats`, `seats-pending`).
-    pub pending_days: u32,
-    /// The drop in percent that makes a churn risk (`account-flags`).
-    pub risk_drop_pct: f64,
-    /// The recommended action per category, in [`Category::ALL`] order.
-    pub advice: [String; 4],
-}
-
-impl Default for ReportsConfig {
-    fn default() -> Self {
-        Self {
-            pending_days: 7,
-            risk_drop_pct: 50.0,
-            advice: Category::ALL.map(|c| c.default_advice().to_string()),
-        }
-    }
-}
-
-impl ReportsConfig {
-    pub fn advice(&self, category: Category) -> &str {
-        let i = Category::ALL
-            .iter()
-            .position(|c| *c == category)
-            .expect("every category is listed");
-        &self.advice[i]
-    }
-}
+pub use crate::rules::{Achievement, ReportsConfig};
 
 /// A user's activity in a period, by kind (`messages_sent` also counts in
 /// `message`).
@@ -176,8 +146,17 @@ impl Category {
         Self::Dormant,
     ];
 
+    /// The category under the default thresholds (1 research or maintain
+    /// event, 2 social actions); [`ReportsConfig::category`] applies the
+    /// configured ones.
     pub fn of(c: &KindCounts) -> Self {
-        if c.research + c.maintain >= 1 && c.social() >= 2 {
+        Self::with_thresholds(c, 1, 2)
+    }
+
+    /// Engaging needs `min_research` research or maintain events and
+    /// `min_social` social actions.
+    pub fn with_thresholds(c: &KindCounts, min_research: u64, min_social: u64) -> Self {
+        if c.research + c.maintain >= min_research && c.social() >= min_social {
             Self::Engaging
         } else if c.platform() >= 1 {
             Self::Interacting

@@ -27,7 +27,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
     let mut table = Table::new(USER_COLUMNS);
     for u in store.user_activity(request.period, &request.scope)? {
         let c = u.counts;
-        let category = Category::of(&c);
+        let category = request.config.category(&c);
         table.push(vec![
             u.user_id.into(),
             u.account_id.into(),
@@ -53,7 +53,7 @@ pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, Rep
         let slot = counts.entry(u.account_id).or_default();
         let i = Category::ALL
             .iter()
-            .position(|c| *c == Category::of(&u.counts))
+            .position(|c| *c == request.config.category(&u.counts))
             .expect("every category is listed");
         slot[i] += 1;
     }
@@ -77,13 +77,15 @@ pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, Report
     let before: BTreeMap<String, Category> = store
         .user_activity(request.period.previous(), &request.scope)?
         .into_iter()
-        .map(|u| (u.user_id, Category::of(&u.counts)))
+        .map(|u| (u.user_id, request.config.category(&u.counts)))
         .collect();
     let mut counts: BTreeMap<(Category, Category), u64> = BTreeMap::new();
     for u in now {
         // A user not in scope before (no seat then) counts as dormant then.
         let from = before.get(&u.user_id).copied().unwrap_or(Category::Dormant);
-        *counts.entry((from, Category::of(&u.counts))).or_default() += 1;
+        *counts
+            .entry((from, request.config.category(&u.counts)))
+            .or_default() += 1;
     }
     let mut table = Table::new(&["from", "to", "users"]);
     for from in Category::ALL {
@@ -101,7 +103,7 @@ pub(crate) fn champions(store: &dyn Store, request: &Request) -> Result<Table, R
     let mut engaging: Vec<_> = store
         .user_activity(request.period, &request.scope)?
         .into_iter()
-        .filter(|u| Category::of(&u.counts) == Category::Engaging)
+        .filter(|u| request.config.category(&u.counts) == Category::Engaging)
         .collect();
     engaging.sort_by(|a, b| {
         b.counts

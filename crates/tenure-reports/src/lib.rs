@@ -8,6 +8,7 @@ mod features;
 mod levels;
 mod monthly;
 mod overview;
+mod productivity;
 mod seats;
 mod table;
 
@@ -50,6 +51,8 @@ pub struct Request {
     pub interval: Option<String>,
     /// `active-rate`: `rate` (default) or `absolute` (counts only).
     pub mode: Option<String>,
+    /// `productivity`: `user` (default), `group` or `account` rows.
+    pub by: Option<String>,
     /// Defaults from `[reports]` in the config.
     pub config: ReportsConfig,
 }
@@ -68,6 +71,7 @@ impl Request {
             order: None,
             interval: None,
             mode: None,
+            by: None,
             config: ReportsConfig::default(),
         }
     }
@@ -83,6 +87,7 @@ pub const NAMES: &[&str] = &[
     "seats-pending",
     "levels",
     "user-levels",
+    "productivity",
     "active-rate",
     "monthly-activity",
     "activity-pivot",
@@ -118,6 +123,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "champions" => engagement::champions(store, request),
         "seats" => seats::accounts(store, request),
         "seats-pending" => seats::pending_users(store, request),
+        "productivity" => productivity::report(store, request),
         "active-rate" => active_rate::report(store, request),
         "levels" => levels::accounts(store, request),
         "user-levels" => levels::users(store, request),

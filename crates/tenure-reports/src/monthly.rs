@@ -189,14 +189,14 @@ pub(crate) fn pivot(store: &dyn Store, request: &Request) -> Result<Table, Repor
     }
 }
 
-/// The 90th percentile (nearest rank) of the positive values.
-fn p90(values: impl Iterator<Item = u64>) -> Option<f64> {
+/// The `pct`th percentile (nearest rank) of the positive values.
+fn percentile(values: impl Iterator<Item = u64>, pct: f64) -> Option<f64> {
     let mut positive: Vec<u64> = values.filter(|&v| v > 0).collect();
     if positive.is_empty() {
         return None;
     }
     positive.sort_unstable();
-    let rank = (0.9 * positive.len() as f64).ceil() as usize;
+    let rank = (pct / 100.0 * positive.len() as f64).ceil() as usize;
     Some(positive[rank.max(1) - 1] as f64)
 }
 
@@ -206,7 +206,10 @@ pub(crate) fn flags(store: &dyn Store, request: &Request) -> Result<Table, Repor
     let current = month_active(store, request, now)?;
     let champion_min = match request.champion_min {
         Some(v) => Some(v),
-        None => p90(current.values().copied()),
+        None => percentile(
+            current.values().copied(),
+            request.config.champion_percentile,
+        ),
     };
     let risk = request
         .risk_drop_pct

@@ -23,7 +23,7 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
     );
     let pending = seats.sum("pending_over_7_days");
     let mut level_counts = Map::new();
-    for level in crate::levels::LEVELS {
+    for level in tenure_core::rules::LEVELS {
         level_counts.insert(level.to_string(), json!(levels.sum(level)));
     }
     let mut categories = Map::new();

@@ -5,6 +5,7 @@ mod common;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use tenure_core::report::Period;
+use tenure_core::rules::Achievement;
 use tenure_core::{ActivityKind, Entity, EntityChange, Event};
 use tenure_reports::{Request, run};
 use tenure_store::{Dedup, DuckStore, Scope, Store, WriteBatch};
@@ -76,5 +77,24 @@ fn achievements_are_distinct_first_time_actions_up_to_the_end() {
     assert_eq!(
         run(&store, "levels", &request).unwrap().to_csv(),
         "account_id,beginner,intermediate,professional,advanced,expert\na1,1,0,1,0,0\n"
+    );
+    // From the config: two achievements only, and levels at 1, 2, 3, 4.
+    let mut custom = request.clone();
+    custom.config.achievements = vec![
+        Achievement {
+            name: "searched".into(),
+            event: "Search Performed".into(),
+            details: vec![],
+        },
+        Achievement {
+            name: "answered".into(),
+            event: "Message Answered".into(),
+            details: vec!["yes".into()],
+        },
+    ];
+    custom.config.level_thresholds = [1, 2, 3, 4];
+    assert_eq!(
+        run(&store, "user-levels", &custom).unwrap().to_csv(),
+        "user_id,account_id,achievements,level\nu1,a1,1,intermediate\nu2,a1,0,beginner\n"
     );
 }

@@ -30,6 +30,7 @@ struct Params {
     order: Option<String>,
     interval: Option<String>,
     mode: Option<String>,
+    by: Option<String>,
     all_users: bool,
     all: bool,
     scope: Scope,
@@ -65,6 +66,7 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "order" => once(&mut p.order, value)?,
             "interval" => once(&mut p.interval, value)?,
             "mode" => once(&mut p.mode, value)?,
+            "by" => once(&mut p.by, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
@@ -170,6 +172,7 @@ pub async fn report(
         order: params.order,
         interval: params.interval,
         mode: params.mode,
+        by: params.by,
         config: state.config.reports.clone(),
     };
     if name == "overview" {

@@ -135,6 +135,39 @@ pub struct EventUsage {
     pub accounts_in_period: u64,
 }
 
+/// What one row of the productivity report gathers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rows {
+    /// One row per user.
+    #[default]
+    User,
+    /// One row per group (per account), and one for the users in none.
+    Group,
+    /// One row per account.
+    Account,
+}
+
+/// Messages, answers and connections of the users one row gathers, in a
+/// period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Productivity {
+    /// The user, group or account id (`None`: the users in no group, or
+    /// without an account).
+    pub key: Option<String>,
+    pub account_id: Option<String>,
+    pub users: u64,
+    /// Message Sent events in the period.
+    pub messages_sent: u64,
+    /// Distinct message ids sent in the period with an accepted answer
+    /// (`reports.accepted_answers`, default yes or maybe) within
+    /// `reports.answer_window_days` (default 30) of their first sending.
+    pub messages_accepted: u64,
+    /// Distinct recipients of messages and shares in the period.
+    pub unique_connections: u64,
+    /// Share events in the period.
+    pub shares: u64,
+}
+
 /// An account as it was at the end of a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountAt {
@@ -216,6 +249,17 @@ pub trait Store: Send {
         to: chrono::NaiveDate,
         scope: &Scope,
     ) -> Result<Vec<(String, String, Option<String>)>>;
+
+    /// Messages sent and accepted, unique connections and shares in
+    /// `period` of the users in `scope` (their state at the period's end),
+    /// one row per user, group or account, sorted by account and key.
+    fn productivity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        rows: Rows,
+        rules: &tenure_core::report::ReportsConfig,
+    ) -> Result<Vec<Productivity>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

@@ -237,6 +237,9 @@ pub struct ReportArgs {
     /// active-rate: rate (default) or absolute.
     #[arg(long)]
     pub mode: Option<String>,
+    /// productivity: one row per user (default), group or account.
+    #[arg(long)]
+    pub by: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

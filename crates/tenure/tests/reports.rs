@@ -329,6 +329,10 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
         ),
         ("user-levels", "user_id,account_id,achievements,level"),
         (
+            "productivity",
+            "user_id,account_id,messages_sent,messages_accepted,acceptance_rate,unique_connections,shares",
+        ),
+        (
             "active-rate",
             "period,activated_accounts,active_accounts,rate",
         ),
@@ -346,6 +350,10 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
     ];
     for (name, header) in headers {
         let csv = run(name, &[], "csv");
+        assert!(
+            csv.lines().count() > 1,
+            "{name}: some rows on the small preset"
+        );
         assert_eq!(csv.lines().next(), Some(header), "{name}");
         let json: Value = serde_json::from_str(&run(name, &[], "json")).unwrap();
         let rows = json
@@ -438,4 +446,73 @@ fn overview_summarises_the_other_reports() {
     assert!((0.0..=1.0).contains(&rate), "{doc}");
     let (ok, _, err) = run("overview", "csv");
     assert!(!ok && err.contains("format"), "{err}");
+}
+
+/// `productivity` on the small preset: every user sends, some messages are
+/// accepted, and the group and account rows add the user rows up (distinct
+/// connections: at most the sum).
+#[test]
+fn productivity_rows_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let run = |by: &str| {
+        let (ok, out, err) = tenure(&[
+            "report",
+            "productivity",
+            "--data",
+            &d,
+            "--as-of",
+            "2026-10-31",
+            "--range",
+            "90d",
+            "--by",
+            by,
+            "--format",
+            "csv",
+        ]);
+        assert!(ok, "{err}");
+        csv_rows(&out)
+    };
+    let n = |row: &BTreeMap<String, String>, column: &str| -> u64 { row[column].parse().unwrap() };
+    let users = run("user");
+    let accounts = run("account");
+    let sent: u64 = users.iter().map(|r| n(r, "messages_sent")).sum();
+    let accepted: u64 = users.iter().map(|r| n(r, "messages_accepted")).sum();
+    assert!(
+        sent > 100 && accepted > 0 && accepted < sent,
+        "{sent} {accepted}"
+    );
+    for column in ["messages_sent", "messages_accepted", "shares"] {
+        let total: u64 = accounts.iter().map(|r| n(r, column)).sum();
+        assert_eq!(
+            total,
+            users.iter().map(|r| n(r, column)).sum::<u64>(),
+            "{column}"
+        );
+    }
+    assert_eq!(
+        accounts.iter().map(|r| n(r, "users")).sum::<u64>() as usize,
+        users.len()
+    );
+    for a in &accounts {
+        let mine: Vec<_> = users
+            .iter()
+            .filter(|u| u["account_id"] == a["account_id"])
+            .collect();
+        let most: u64 = mine.iter().map(|u| n(u, "unique_connections")).sum();
+        let least = mine
+            .iter()
+            .map(|u| n(u, "unique_connections"))
+            .max()
+            .unwrap_or(0);
+        let c = n(a, "unique_connections");
+        assert!(least <= c && c <= most, "{a:?}");
+    }
+    // Group rows: a user in several groups counts in each.
+    for g in run("group") {
+        assert!(
+            n(&g, "messages_accepted") <= n(&g, "messages_sent"),
+            "{g:?}"
+        );
+    }
 }

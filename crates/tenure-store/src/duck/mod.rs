@@ -6,6 +6,7 @@
 
 mod asof;
 mod keys;
+mod productivity;
 mod read;
 mod reports;
 mod rollup;
@@ -94,8 +95,8 @@ impl DuckStore {
         for (version, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
-            if *version == schema::ROLLUP_VERSION {
-                rollup::rebuild(&tx)?;
+            for (_, table) in schema::ROLLUP_TABLES.iter().filter(|r| r.0 == *version) {
+                rollup::backfill(&tx, table)?;
             }
             tx.execute(
                 "INSERT INTO schema_migrations VALUES (?, CAST(now() AS TIMESTAMP))",
@@ -223,6 +224,16 @@ impl Store for DuckStore {
         scope: &crate::Scope,
     ) -> Result<Vec<(String, String, Option<String>)>> {
         reports::user_event_firsts(self, to, scope)
+    }
+
+    fn productivity(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        rows: crate::Rows,
+        rules: &tenure_core::report::ReportsConfig,
+    ) -> Result<Vec<crate::Productivity>> {
+        productivity::productivity(self, period, scope, rows, rules)
     }
 
     fn has_no_events(&self) -> Result<bool> {

@@ -6,18 +6,18 @@ use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity}
 use tenure_core::report::{KindCounts, Period, end_of_day};
 
 /// A SQL string literal.
-fn text(s: &str) -> String {
+pub(super) fn text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn list(items: &[String]) -> String {
+pub(super) fn list(items: &[String]) -> String {
     let items: Vec<String> = items.iter().map(|s| text(s)).collect();
     format!("[{}]::VARCHAR[]", items.join(", "))
 }
 
 /// `WHERE` conditions on a row with `user_id`, `account_id`, `groups`,
 /// `licensed` for the scope's filters.
-fn scope_filter(scope: &Scope) -> String {
+pub(super) fn scope_filter(scope: &Scope) -> String {
     let mut conditions = vec!["true".to_string()];
     if !scope.all_users {
         conditions.push("licensed".into());
@@ -33,7 +33,7 @@ fn scope_filter(scope: &Scope) -> String {
 }
 
 /// The end of day `to` as a SQL timestamp literal (exclusive bound).
-fn end_of(to: chrono::NaiveDate) -> String {
+pub(super) fn end_of(to: chrono::NaiveDate) -> String {
     text(&end_of_day(to).format("%Y-%m-%d %H:%M:%S").to_string())
 }
 

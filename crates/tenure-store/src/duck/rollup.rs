@@ -1,4 +1,4 @@
-//! The daily activity rollup that reports read instead of raw events.
+//! The rollups that reports read instead of raw events.
 //!
 //! `activity_daily` holds, per UTC day, account, user, event name, kind and
 //! detail (see [`tenure_core::taxonomy::DETAIL_PROPERTIES`]), the number of
@@ -10,6 +10,10 @@
 //! DuckDB, off the ingest path: the server refreshes every
 //! `ingest.rollup_interval_secs`, imports refresh when they finish, and
 //! `tenure refresh` does it by hand.
+//!
+//! `social_events` keeps, one row per event, what the productivity report
+//! needs and the daily rollup drops: message ids, recipients and answers
+//! (see [`social_rows_of`]). It follows the same write numbers.
 
 use duckdb::Connection;
 use tenure_core::taxonomy::DETAIL_PROPERTIES;
@@ -36,14 +40,62 @@ pub(super) fn rows_of(source: &str) -> String {
     )
 }
 
-/// Rebuilds the whole rollup from the events table (inside the caller's
+/// The `social_events` rows of every event in `source`: each Message Sent
+/// (its `message_id` and `recipient_id`), each Message Answered (its
+/// `message_id` and `answer`, in lower case), and each share event that names a
+/// `recipient_id`. The productivity report pairs answers with messages and
+/// counts distinct recipients from them.
+pub(super) fn social_rows_of(source: &str) -> String {
+    format!(
+        "SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id, user_id, event, kind,
+                properties->>'message_id' AS message_id,
+                properties->>'recipient_id' AS recipient_id,
+                lower(properties->>'answer') AS answer
+         FROM {source}
+         WHERE event = 'Message Sent'
+            OR event = 'Message Answered'
+            OR (kind = 'share' AND properties->>'recipient_id' IS NOT NULL)"
+    )
+}
+
+/// The query that gives a rollup's rows for an events-shaped source.
+type RowsOf = fn(&str) -> String;
+
+/// Every rollup table and the query that gives its rows for an
+/// events-shaped source. Refreshes and rebuilds go over all of them.
+const ROLLUPS: &[(&str, RowsOf)] = &[
+    ("activity_daily", rows_of),
+    ("social_events", social_rows_of),
+];
+
+/// Rebuilds every rollup from the events table (inside the caller's
 /// transaction).
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
+    for (table, rows) in ROLLUPS {
+        conn.execute_batch(&format!(
+            "DELETE FROM {table}; INSERT INTO {table} {rows};",
+            rows = rows("events")
+        ))?;
+    }
+    conn.execute_batch(
+        "UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",
+    )?;
+    Ok(())
+}
+
+/// Fills one rollup added by a migration with the events the others
+/// already cover (inside the migration's transaction), so the next refresh
+/// goes on from the same mark for all.
+pub(super) fn backfill(conn: &Connection, table: &str) -> Result<()> {
+    let (_, rows) = ROLLUPS
+        .iter()
+        .find(|(name, _)| *name == table)
+        .expect("a known rollup");
+    let covered = "(SELECT * FROM events
+                    WHERE write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))";
     conn.execute_batch(&format!(
-        "DELETE FROM activity_daily;
-         INSERT INTO activity_daily {rows};
-         UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",
-        rows = rows_of("events")
+        "INSERT INTO {table} {rows};",
+        rows = rows(covered)
     ))?;
     Ok(())
 }
@@ -61,11 +113,10 @@ pub(super) fn refresh(conn: &Connection) -> Result<u64> {
         )?;
         let Some(top) = top else { return Ok(0) };
         let new = format!("(SELECT * FROM events WHERE write_no > {mark} AND write_no <= {top})");
-        conn.execute_batch(&format!(
-            "INSERT INTO activity_daily {rows};
-             UPDATE rollup_state SET write_no = {top};",
-            rows = rows_of(&new)
-        ))?;
+        for (table, rows) in ROLLUPS {
+            conn.execute_batch(&format!("INSERT INTO {table} {rows};", rows = rows(&new)))?;
+        }
+        conn.execute_batch(&format!("UPDATE rollup_state SET write_no = {top};"))?;
         Ok(events as u64)
     })();
     match done {
@@ -102,8 +153,15 @@ impl super::DuckStore {
         let kept = "SELECT day, account_id, user_id, event, kind, detail,
                            sum(events)::BIGINT, min(first_at), max(last_at)
                     FROM activity_daily GROUP BY ALL";
-        self.count(&format!(
+        let activity = self.count(&format!(
             "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
-        ))
+        ))?;
+        // Social rows are one per event: compare them as multisets.
+        let fresh = social_rows_of("events");
+        let social = self.count(&format!(
+            "SELECT count(*) FROM ((SELECT * FROM social_events EXCEPT ALL {fresh})
+                                   UNION ALL ({fresh} EXCEPT ALL SELECT * FROM social_events))"
+        ))?;
+        Ok(activity + social)
     }
 }

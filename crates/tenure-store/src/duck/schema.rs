@@ -3,11 +3,27 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
 
-/// The migration that adds the rollup; the store fills it from the events
-/// already stored right after (`rollup::rebuild`).
-pub(super) const ROLLUP_VERSION: i64 = 4;
+/// The migrations that add a rollup table: the store fills it from the
+/// events already stored in the same transaction (`rollup::backfill`).
+pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[(4, "activity_daily"), (5, "social_events")];
+
+/// Messages, answers and shares to named recipients, one row per event (see
+/// `rollup.rs`): what the productivity report reads.
+const V5: &str = r#"
+CREATE TABLE social_events (
+    day DATE NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    event VARCHAR,
+    kind VARCHAR NOT NULL,
+    message_id VARCHAR,
+    recipient_id VARCHAR,
+    answer VARCHAR
+);
+"#;
 
 /// The daily activity rollup (see `rollup.rs`): delta rows, summed by
 /// readers, and how far it has read. Each event row carries the number of

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.schema_version().unwrap(), 5);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -385,4 +385,51 @@ fn the_rollup_matches_the_events_after_every_kind_of_write() {
     store.rebuild_rollups().unwrap();
     assert_eq!(store.rollup_mismatches().unwrap(), 0);
     assert_eq!(store.refresh_rollups().unwrap(), 0);
+}
+
+/// A store from before a rollup table existed gets it filled when it
+/// migrates, and refreshes go on from the same mark.
+#[test]
+fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = |id: &str, when: &str| {
+        at(
+            event(id, "Message Sent", ActivityKind::Message),
+            when,
+            &format!(r#"{{"message_id": "{id}", "recipient_id": "p1"}}"#),
+        )
+    };
+    {
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let batch = WriteBatch {
+            events: vec![
+                message("s1", "2026-01-01T00:00:00Z"),
+                message("s2", "2026-01-02T00:00:00Z"),
+            ],
+            changes: vec![],
+        };
+        store.write(&batch, Dedup::Done).unwrap();
+        store.refresh_rollups().unwrap();
+        // As version 4 left it: no social_events table.
+        store
+            .execute("DROP TABLE social_events; DELETE FROM schema_migrations WHERE version = 5")
+            .unwrap();
+        let later = WriteBatch {
+            events: vec![message("s3", "2026-01-03T00:00:00Z")],
+            changes: vec![],
+        };
+        store.write(&later, Dedup::Done).unwrap();
+    }
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(
+        store.count("SELECT count(*) FROM social_events").unwrap(),
+        2,
+        "the events the rollups covered"
+    );
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(
+        store.count("SELECT count(*) FROM social_events").unwrap(),
+        3
+    );
 }

@@ -38,6 +38,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         order: args.order,
         interval: args.interval,
         mode: args.mode,
+        by: args.by,
         config: config.reports.clone(),
     };
     // The store is ours alone here: bring the rollups up to date first.
