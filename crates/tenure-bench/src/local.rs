@@ -184,7 +184,7 @@ pub struct RollupArgs {
     data: PathBuf,
 }
 
-/// Building the report rollup from scratch (an emptied rollup table, the
+/// Building the report rollups from scratch (emptied rollup tables, the
 /// delete untimed), against a plain DuckDB `GROUP BY user_id, day, event`
 /// of the same events written to a stored table (dropped afterwards). Both
 /// are committed.
@@ -199,7 +199,9 @@ pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
         store.execute(plain_sql)?;
         started.elapsed().as_secs_f64()
     };
-    store.execute("DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; CHECKPOINT;")?;
+    store.execute(
+        "DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; DELETE FROM social_events; CHECKPOINT;",
+    )?;
     let rebuild = {
         let started = Instant::now();
         store.rebuild_rollups()?;

@@ -8,11 +8,13 @@
 //! - `import`: `tenure import events` on a generated JSONL file.
 //! - `dedup-memory`: bytes the dedup window takes per million ids.
 //! - `parse`: the message parser alone on one thread.
-//! - `rollup`: rebuilding the report rollup against a plain GROUP BY.
+//! - `rollup`: rebuilding the report rollups against a plain GROUP BY.
+//! - `reports`: every report's latency on a store.
 
 mod batches;
 mod http;
 mod local;
+mod reports;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +41,8 @@ enum Command {
     Parse(local::ParseArgs),
     /// Rebuilding the report rollup against a plain GROUP BY.
     Rollup(local::RollupArgs),
+    /// Every report for 30 days over all accounts, timed.
+    Reports(reports::ReportsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,5 +54,6 @@ fn main() -> anyhow::Result<()> {
         Command::Jsonl(args) => local::jsonl(args),
         Command::Parse(args) => local::parse(args),
         Command::Rollup(args) => local::rollup(args),
+        Command::Reports(args) => reports::run(args),
     }
 }

@@ -46,6 +46,15 @@ struct FileConfig {
     taxonomy: TaxonomyConfig,
     #[serde(default)]
     reports: ReportsFile,
+    #[serde(default)]
+    store: StoreFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    memory_limit: Option<String>,
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +133,46 @@ impl Default for IngestConfig {
     }
 }
 
+/// How the embedded DuckDB may use the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// DuckDB's `memory_limit` (e.g. `2GiB`): its buffer pool, query
+    /// memory and caches stay under it, spilling to the data dir's
+    /// `tenure.duckdb.tmp` beyond.
+    pub memory_limit: String,
+    /// DuckDB's worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+}
+
+/// The default `store.memory_limit`.
+pub const DEFAULT_MEMORY_LIMIT: &str = "2GiB";
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            memory_limit: DEFAULT_MEMORY_LIMIT.into(),
+            threads: None,
+        }
+    }
+}
+
+/// Checks a DuckDB memory size: a number and a unit (KB, MB, GB, TB or
+/// KiB, MiB, GiB, TiB).
+fn memory_size(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let units = ["KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"];
+    match number.parse::<f64>() {
+        Ok(n) if n > 0.0 && units.contains(&unit.trim()) => Ok(format!("{number}{}", unit.trim())),
+        _ => Err(format!(
+            "store.memory_limit: {text:?} is not a size like 2GiB or 512MB"
+        )),
+    }
+}
+
 /// The validated configuration. Built once at start-up.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -132,6 +181,7 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub taxonomy: Taxonomy,
     pub reports: ReportsConfig,
+    pub store: StoreConfig,
     /// The file the config came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -144,6 +194,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             taxonomy: Taxonomy::default(),
             reports: ReportsConfig::default(),
+            store: StoreConfig::default(),
             file: None,
         }
     }
@@ -250,6 +301,16 @@ impl Config {
         }
         let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
         let reports = reports_config(&file.reports).map_err(invalid)?;
+        let store = StoreConfig {
+            memory_limit: match &file.store.memory_limit {
+                Some(text) => memory_size(text).map_err(invalid)?,
+                None => DEFAULT_MEMORY_LIMIT.into(),
+            },
+            threads: file.store.threads,
+        };
+        if store.threads == Some(0) {
+            return Err(invalid("store.threads: must be above 0".into()));
+        }
         Ok(Self {
             data_dir: overrides
                 .data
@@ -259,6 +320,7 @@ impl Config {
             ingest,
             taxonomy,
             reports,
+            store,
             file: path,
         })
     }
@@ -429,6 +491,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("reports.risk_drop_pct"), "{err}");
+    }
+
+    #[test]
+    fn store_settings_are_checked() {
+        let config = Config::from_toml("", Overrides::default()).unwrap();
+        assert_eq!(config.store.memory_limit, "2GiB");
+        assert_eq!(config.store.threads, None);
+        let config = Config::from_toml(
+            "[store]\nmemory_limit = \"512MB\"\nthreads = 1\n",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.store.memory_limit, "512MB");
+        assert_eq!(config.store.threads, Some(1));
+        for bad in [
+            "memory_limit = \"lots\"",
+            "memory_limit = \"2XB\"",
+            "threads = 0",
+        ] {
+            let err = Config::from_toml(&format!("[store]\n{bad}\n"), Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("store."), "{bad}: {err}");
+        }
     }
 
     #[test]

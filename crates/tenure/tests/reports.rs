@@ -516,3 +516,57 @@ fn productivity_rows_add_up() {
         );
     }
 }
+
+/// The generator's churning accounts (activity declining to 15% over 8-12
+/// weeks, then archived) are flagged `churn_risk` by `account-flags` in a
+/// month between the decline's start and the churn.
+#[test]
+fn churning_accounts_are_flagged_before_they_churn() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("gen/truth.json")).unwrap())
+            .unwrap();
+    let mut flagged: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for month in ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"] {
+        let (ok, out, err) = tenure(&[
+            "report",
+            "account-flags",
+            "--data",
+            &d,
+            "--month",
+            month,
+            "--all",
+            "--format",
+            "csv",
+        ]);
+        assert!(ok, "{err}");
+        for row in csv_rows(&out) {
+            if row["flag"] == "churn_risk" {
+                flagged
+                    .entry(row["account_id"].clone())
+                    .or_default()
+                    .insert(month.to_string());
+            }
+        }
+    }
+    let churned: Vec<&Value> = truth["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["fate"] == "churned")
+        .collect();
+    assert!(churned.len() >= 3, "{}", churned.len());
+    for a in churned {
+        let id = a["account_id"].as_str().unwrap();
+        let from = &a["decline_started_at"].as_str().unwrap()[..7];
+        let to = &a["churned_at"].as_str().unwrap()[..7];
+        let months = flagged.get(id).cloned().unwrap_or_default();
+        assert!(
+            months
+                .iter()
+                .any(|m| m.as_str() >= from && m.as_str() <= to),
+            "{id}: declined from {from}, churned {to}, flagged in {months:?}"
+        );
+    }
+}

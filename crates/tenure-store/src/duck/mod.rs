@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{Config, Connection};
 use std::path::{Path, PathBuf};
+use tenure_core::config::StoreConfig;
 use tenure_core::{KeyInfo, Taxonomy};
 
 /// The database file's name inside the data dir.
@@ -34,17 +35,28 @@ pub struct DuckStore {
 }
 
 impl DuckStore {
-    /// Opens (creating if needed) the store in `data_dir` and migrates it.
-    /// Fails at once with [`StoreError::Locked`] if another process holds it.
+    /// Opens (creating if needed) the store in `data_dir` and migrates it,
+    /// with the default settings. Fails at once with [`StoreError::Locked`]
+    /// if another process holds it.
     pub fn open(data_dir: &Path) -> Result<Self> {
+        Self::open_with(data_dir, &StoreConfig::default())
+    }
+
+    /// [`DuckStore::open`] with DuckDB's memory limit and threads from
+    /// `settings` (`[store]` in the config).
+    pub fn open_with(data_dir: &Path, settings: &StoreConfig) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.display().to_string(),
             source,
         })?;
         let path = data_dir.join(DB_FILE);
-        let config = Config::default()
+        let mut config = Config::default()
             .enable_autoload_extension(false)?
-            .with("autoinstall_known_extensions", "false")?;
+            .with("autoinstall_known_extensions", "false")?
+            .max_memory(&settings.memory_limit)?;
+        if let Some(threads) = settings.threads {
+            config = config.threads(threads as i64)?;
+        }
         let conn = Connection::open_with_flags(&path, config).map_err(|e| {
             let text = e.to_string();
             if text.contains("lock") {

@@ -433,3 +433,25 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         3
     );
 }
+
+#[test]
+fn memory_limit_and_threads_come_from_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = tenure_core::config::StoreConfig {
+        memory_limit: "512MB".into(),
+        threads: Some(1),
+    };
+    let store = DuckStore::open_with(dir.path(), &settings).unwrap();
+    let got = store
+        .strings("SELECT current_setting('memory_limit'), current_setting('threads')")
+        .unwrap();
+    // DuckDB shows the limit in its own units (512MB = 488.2 MiB).
+    assert_eq!(got[0][1], "1");
+    assert!(got[0][0].starts_with("488"), "{got:?}");
+    drop(store);
+    let store = DuckStore::open(dir.path()).unwrap();
+    let got = store
+        .strings("SELECT current_setting('memory_limit')")
+        .unwrap();
+    assert_eq!(got[0][0], "2.0 GiB");
+}

@@ -40,7 +40,7 @@ fn load_config(store: &StoreArgs, overrides: Overrides) -> anyhow::Result<Config
 /// Opens the store and applies what the ingest journal holds beyond it
 /// (left by a server that stopped uncleanly).
 fn open_store(config: &Config) -> anyhow::Result<DuckStore> {
-    let mut store = DuckStore::open(&config.data_dir)
+    let mut store = DuckStore::open_with(&config.data_dir, &config.store)
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     let journal = config.data_dir.join("journal");
     if journal.exists() {
