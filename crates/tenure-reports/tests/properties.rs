@@ -253,6 +253,48 @@ fn expected_productivity(w: &World) -> BTreeMap<String, [u64; 4]> {
     out
 }
 
+/// Whether an event is a platform event (login, research, maintain, share,
+/// message, portal).
+fn platform(name: &str) -> bool {
+    use ActivityKind::*;
+    matches!(
+        Taxonomy::default().kind_of(name),
+        Login | Research | Maintain | Share | Message | Portal
+    )
+}
+
+/// Per licensed user: achievements reached by the period's end; whether
+/// active on the platform by then.
+fn expected_levels(w: &World) -> BTreeMap<String, (u64, bool)> {
+    let end = period().to;
+    let achievements = tenure_core::rules::Achievement::defaults();
+    let mut out = BTreeMap::new();
+    for u in (0..w.users.len()).filter(|&u| licensed(w, u)) {
+        let done: Vec<&Ev> = w
+            .events
+            .iter()
+            .filter(|e| e.user == u && at(e).date_naive() <= end)
+            .collect();
+        let detail = |e: &Ev| -> Option<String> {
+            let p = properties(e);
+            p.get("channel")
+                .or_else(|| p.get("answer"))
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        };
+        let reached = achievements
+            .iter()
+            .filter(|a| {
+                done.iter()
+                    .any(|e| a.matches(EVENTS[e.event], detail(e).as_deref()))
+            })
+            .count() as u64;
+        let active = done.iter().any(|e| platform(EVENTS[e.event]));
+        out.insert(format!("u{u}"), (reached, active));
+    }
+    out
+}
+
 fn report(store: &DuckStore, name: &str, scope: Scope, by: Option<&str>) -> Table {
     let mut request = Request::new(period(), scope);
     request.by = by.map(String::from);
@@ -320,8 +362,46 @@ proptest! {
             prop_assert_eq!(per_account.sum(column), total, "{}", column);
         }
         prop_assert_eq!(per_account.sum("users") as usize, per_user.len());
-        let seats = report(&store, "seats", Scope::default(), None);
-        prop_assert_eq!(seats.sum("assigned") as usize, engagement.len());
+        // Seats and levels per user from the raw events up to the end.
+        let levels = expected_levels(&w);
+        let seats = rows(&report(&store, "seats", Scope::default(), None));
+        for row in &seats {
+            let account: usize = row["account_id"].trim_matches(|c| c == '"' || c == 'a').parse().unwrap();
+            prop_assert!(!w.archived[account]);
+            let mine: Vec<&(u64, bool)> = levels
+                .iter()
+                .filter(|(u, _)| w.users[u[1..].parse::<usize>().unwrap()].account == account)
+                .map(|(_, v)| v)
+                .collect();
+            let activated = mine.iter().filter(|v| v.1).count() as u64;
+            prop_assert_eq!(n(row, "assigned"), mine.len() as u64);
+            prop_assert_eq!(n(row, "activated"), activated);
+            prop_assert_eq!(n(row, "pending_over_7_days"), mine.len() as u64 - activated);
+        }
+        prop_assert_eq!(seats.iter().map(|r| n(r, "assigned")).sum::<u64>() as usize, engagement.len());
+        for row in rows(&report(&store, "user-levels", Scope::default(), None)) {
+            let id = row["user_id"].trim_matches('"');
+            prop_assert_eq!(n(&row, "achievements"), levels[id].0, "{}", id);
+        }
+        // Features: every event name used in the period, by anyone.
+        let mut used: BTreeMap<&str, (u64, BTreeSet<usize>, BTreeSet<usize>)> = BTreeMap::new();
+        for e in w.events.iter().filter(|e| in_period(e)) {
+            let slot = used.entry(EVENTS[e.event]).or_default();
+            slot.0 += 1;
+            slot.1.insert(e.user);
+            slot.2.insert(w.users[e.user].account);
+        }
+        let features = rows(&report(&store, "features", Scope::default(), None));
+        prop_assert_eq!(features.len(), used.len());
+        for row in &features {
+            let name = row["event"].trim_matches('"');
+            let (events, users, accounts) = &used[name];
+            prop_assert_eq!(
+                [n(row, "events"), n(row, "users"), n(row, "accounts")],
+                [*events, users.len() as u64, accounts.len() as u64],
+                "{}", name
+            );
+        }
     }
 
     #[test]
