@@ -3,7 +3,6 @@
 //! `activity_daily`.
 
 use super::DuckStore;
-use super::asof::users_as_of;
 use super::reports::{end_of, list, scope_filter, text};
 use crate::{Productivity, Result, Rows, Scope};
 use tenure_core::report::{Period, ReportsConfig};
@@ -89,7 +88,7 @@ pub(super) fn productivity(
               ON s.key IS NOT DISTINCT FROM r.key
              AND s.account_id IS NOT DISTINCT FROM r.account_id
          ORDER BY s.account_id NULLS LAST, s.key NULLS LAST",
-        users = users_as_of(&format!("TIMESTAMP {}", end_of(period.to))),
+        users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(period.to)))?,
         filter = scope_filter(scope),
         members = members(scope, rows),
         accepted = list(&rules.accepted_answers),

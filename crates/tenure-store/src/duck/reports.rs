@@ -1,6 +1,5 @@
 //! Report queries over the rollup and the state-as-of views.
 
-use super::asof::{accounts_as_of, users_as_of};
 use super::{DuckStore, utc};
 use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
 use tenure_core::report::{KindCounts, Period, end_of_day};
@@ -55,7 +54,7 @@ pub(super) fn accounts_at(
     let sql = format!(
         "SELECT account_id, name, seats_purchased, archived, has_portal_access FROM ({})
          WHERE {filter} ORDER BY account_id",
-        accounts_as_of(&format!("TIMESTAMP {}", end_of(at)))
+        store.accounts_at_sql(&format!("TIMESTAMP {}", end_of(at)))?
     );
     let mut stmt = store.conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| {
@@ -113,7 +112,7 @@ pub(super) fn event_usage(
     if !scope.groups.is_empty() {
         filter.push(format!(
             "user_id IN (SELECT user_id FROM ({}) WHERE list_has_any(groups, {}))",
-            users_as_of(&format!("TIMESTAMP {}", end_of(period.to))),
+            store.users_at_sql(&format!("TIMESTAMP {}", end_of(period.to)))?,
             list(&scope.groups)
         ));
     }
@@ -162,7 +161,7 @@ pub(super) fn user_event_firsts(
          WHERE day <= DATE {to} AND event IS NOT NULL
            AND user_id IN (SELECT user_id FROM us WHERE {filter})
          ORDER BY ALL",
-        users = users_as_of(&format!("TIMESTAMP {}", end_of(to))),
+        users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
         to = text(&to.to_string()),
         filter = scope_filter(scope),
     );
@@ -199,7 +198,7 @@ pub(super) fn user_activity(
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter}
          ORDER BY account_id NULLS LAST, user_id",
-        users = users_as_of(&format!("TIMESTAMP {end}")),
+        users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
         consume = kind_sum("consume"),
         login = kind_sum("login"),
         research = kind_sum("research"),
