@@ -157,12 +157,12 @@ pub(super) fn user_event_firsts(
 ) -> Result<Vec<(String, String, Option<String>)>> {
     let sql = format!(
         "WITH us AS ({users})
-         SELECT DISTINCT user_id, event, detail FROM activity_daily
-         WHERE day <= DATE {to} AND event IS NOT NULL
+         SELECT DISTINCT user_id, event, detail FROM user_firsts
+         WHERE first_at < TIMESTAMP {end}
            AND user_id IN (SELECT user_id FROM us WHERE {filter})
          ORDER BY ALL",
         users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
-        to = text(&to.to_string()),
+        end = end_of(to),
         filter = scope_filter(scope),
     );
     let mut stmt = store.conn.prepare(&sql)?;

@@ -13,7 +13,8 @@
 //!
 //! `social_events` keeps, one row per event, what the productivity report
 //! needs and the daily rollup drops: message ids, recipients and answers
-//! (see [`social_rows_of`]). It follows the same write numbers.
+//! (see [`social_rows_of`]); `user_firsts` the first time each user did
+//! each event (see [`firsts_rows_of`]). They follow the same write numbers.
 
 use duckdb::Connection;
 use tenure_core::taxonomy::DETAIL_PROPERTIES;
@@ -58,6 +59,23 @@ pub(super) fn social_rows_of(source: &str) -> String {
     )
 }
 
+/// The `user_firsts` rows of the events in `source`: per user, event name
+/// and detail, the first time, for the keys `user_firsts` does not hold yet
+/// at that time or earlier (so it stays about one row per key; readers take
+/// `min(first_at)`). Achievements (`user-levels`) read it.
+pub(super) fn firsts_rows_of(source: &str) -> String {
+    format!(
+        "SELECT n.* FROM (
+             SELECT user_id, event, {detail} AS detail, min(timestamp) AS first_at
+             FROM {source} WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL) n
+         WHERE NOT EXISTS (SELECT 1 FROM user_firsts f
+                           WHERE f.user_id = n.user_id AND f.event = n.event
+                             AND f.detail IS NOT DISTINCT FROM n.detail
+                             AND f.first_at <= n.first_at)",
+        detail = detail_sql()
+    )
+}
+
 /// The query that gives a rollup's rows for an events-shaped source.
 type RowsOf = fn(&str) -> String;
 
@@ -66,6 +84,7 @@ type RowsOf = fn(&str) -> String;
 const ROLLUPS: &[(&str, RowsOf)] = &[
     ("activity_daily", rows_of),
     ("social_events", social_rows_of),
+    ("user_firsts", firsts_rows_of),
 ];
 
 /// Rebuilds every rollup from the events table (inside the caller's
@@ -162,6 +181,17 @@ impl super::DuckStore {
             "SELECT count(*) FROM ((SELECT * FROM social_events EXCEPT ALL {fresh})
                                    UNION ALL ({fresh} EXCEPT ALL SELECT * FROM social_events))"
         ))?;
-        Ok(activity + social)
+        let fresh = "SELECT user_id, event, detail, min(timestamp) FROM (
+                         SELECT user_id, event, timestamp, ";
+        let fresh = format!(
+            "{fresh} {detail} AS detail FROM events WHERE user_id IS NOT NULL AND event IS NOT NULL)
+             GROUP BY ALL",
+            detail = detail_sql()
+        );
+        let kept = "SELECT user_id, event, detail, min(first_at) FROM user_firsts GROUP BY ALL";
+        let firsts = self.count(&format!(
+            "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
+        ))?;
+        Ok(activity + social + firsts)
     }
 }

@@ -3,11 +3,27 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+pub(super) const MIGRATIONS: &[(i64, &str)] =
+    &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
 
 /// The migrations that add a rollup table: the store fills it from the
 /// events already stored in the same transaction (`rollup::backfill`).
-pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[(4, "activity_daily"), (5, "social_events")];
+pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
+    (4, "activity_daily"),
+    (5, "social_events"),
+    (6, "user_firsts"),
+];
+
+/// The first time each user did each event (and detail): what achievements
+/// read instead of every day of history (see `rollup.rs`).
+const V6: &str = r#"
+CREATE TABLE user_firsts (
+    user_id VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    detail VARCHAR,
+    first_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// Messages, answers and shares to named recipients, one row per event (see
 /// `rollup.rs`): what the productivity report reads.

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 5);
+        assert_eq!(store.schema_version().unwrap(), 6);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -410,9 +410,12 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         };
         store.write(&batch, Dedup::Done).unwrap();
         store.refresh_rollups().unwrap();
-        // As version 4 left it: no social_events table.
+        // As version 4 left it: no social_events or user_firsts table.
         store
-            .execute("DROP TABLE social_events; DELETE FROM schema_migrations WHERE version = 5")
+            .execute(
+                "DROP TABLE social_events; DROP TABLE user_firsts;
+                 DELETE FROM schema_migrations WHERE version >= 5",
+            )
             .unwrap();
         let later = WriteBatch {
             events: vec![message("s3", "2026-01-03T00:00:00Z")],
@@ -421,17 +424,28 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store.write(&later, Dedup::Done).unwrap();
     }
     let mut store = DuckStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
         2,
         "the events the rollups covered"
     );
+    // One user, one event: one first time, which the later s3 keeps.
+    assert_eq!(store.count("SELECT count(*) FROM user_firsts").unwrap(), 1);
     assert_eq!(rollup_mismatches(&mut store), 0);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
         3
     );
+    assert_eq!(store.count("SELECT count(*) FROM user_firsts").unwrap(), 1);
+    // An older event stored later is the new first time.
+    let older = WriteBatch {
+        events: vec![message("s0", "2025-12-31T00:00:00Z")],
+        changes: vec![],
+    };
+    store.write(&older, Dedup::Done).unwrap();
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(store.count("SELECT count(*) FROM user_firsts").unwrap(), 2);
 }
 
 #[test]
