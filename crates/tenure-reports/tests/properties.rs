@@ -341,6 +341,16 @@ proptest! {
             prop_assert_eq!(got, [c.consume, c.login, c.research, c.maintain, c.share, c.message, c.portal], "{}", id);
             let category = format!("\"{}\"", Category::of(&c).as_str());
             prop_assert_eq!(&row["category"], &category, "{}", id);
+            // The last platform event up to the period's end, in any month.
+            let u: usize = id[1..].parse().unwrap();
+            let last = w
+                .events
+                .iter()
+                .filter(|e| e.user == u && platform(EVENTS[e.event]) && at(e).date_naive() <= period().to)
+                .map(at)
+                .max()
+                .map_or("null".to_string(), |t| format!("\"{}\"", tenure_core::time::format_timestamp(t)));
+            prop_assert_eq!(&row["last_active_at"], &last, "{}", id);
         }
         // Per-account summaries add up to the users listed.
         let summary = report(&store, "engagement-summary", Scope::default(), None);

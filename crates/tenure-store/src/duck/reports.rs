@@ -2,6 +2,7 @@
 
 use super::{DuckStore, utc};
 use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
+use chrono::Datelike;
 use tenure_core::report::{KindCounts, Period, end_of_day};
 
 /// A SQL string literal.
@@ -186,9 +187,12 @@ pub(super) fn user_activity(
                  FROM activity_daily
                  WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL
                  GROUP BY user_id),
-         last AS (SELECT user_id, max(last_at) AS last_active_at FROM activity_daily
-                  WHERE day <= DATE {to} AND user_id IS NOT NULL
-                    AND kind IN ('login', 'research', 'maintain', 'share', 'message', 'portal')
+         last AS (SELECT user_id, max(last_at) AS last_active_at FROM (
+                      SELECT user_id, last_at FROM user_months WHERE month < DATE {month}
+                      UNION ALL
+                      SELECT user_id, last_at FROM activity_daily
+                      WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
+                        AND kind IN {platform})
                   GROUP BY user_id)
          SELECT user_id, account_id, to_json(groups)::VARCHAR, email, epoch_us(seat_assigned_at),
                 coalesce(consume, 0), coalesce(login, 0), coalesce(research, 0),
@@ -208,6 +212,8 @@ pub(super) fn user_activity(
         portal = kind_sum("portal"),
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
+        month = text(&period.to.with_day(1).unwrap_or(period.to).to_string()),
+        platform = super::rollup::platform_kinds(),
         filter = scope_filter(scope),
     );
     let mut stmt = store.conn.prepare(&sql)?;

@@ -14,7 +14,9 @@
 //! `social_events` keeps, one row per event, what the productivity report
 //! needs and the daily rollup drops: message ids, recipients and answers
 //! (see [`social_rows_of`]); `user_firsts` the first time each user did
-//! each event (see [`firsts_rows_of`]). They follow the same write numbers.
+//! each event (see [`firsts_rows_of`]); `user_months` each user's last
+//! platform event per month (see [`months_rows_of`]). They follow the same
+//! write numbers.
 
 use duckdb::Connection;
 use tenure_core::taxonomy::DETAIL_PROPERTIES;
@@ -76,6 +78,27 @@ pub(super) fn firsts_rows_of(source: &str) -> String {
     )
 }
 
+/// The platform kinds as a SQL list: `('login', ...)`.
+pub(super) fn platform_kinds() -> String {
+    let kinds: Vec<String> = tenure_core::ActivityKind::PLATFORM
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    format!("({})", kinds.join(", "))
+}
+
+/// The `user_months` rows of the events in `source`: per user and UTC
+/// month, the last platform event (a user's last activity up to any day
+/// reads whole months here and that month's days in `activity_daily`).
+pub(super) fn months_rows_of(source: &str) -> String {
+    format!(
+        "SELECT user_id, make_date(year(timestamp), month(timestamp), 1) AS month,
+                max(timestamp) AS last_at
+         FROM {source} WHERE user_id IS NOT NULL AND kind IN {kinds} GROUP BY ALL",
+        kinds = platform_kinds()
+    )
+}
+
 /// The query that gives a rollup's rows for an events-shaped source.
 type RowsOf = fn(&str) -> String;
 
@@ -85,6 +108,7 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
     ("activity_daily", rows_of),
     ("social_events", social_rows_of),
     ("user_firsts", firsts_rows_of),
+    ("user_months", months_rows_of),
 ];
 
 /// Rebuilds every rollup from the events table (inside the caller's
@@ -192,6 +216,11 @@ impl super::DuckStore {
         let firsts = self.count(&format!(
             "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
         ))?;
-        Ok(activity + social + firsts)
+        let fresh = months_rows_of("events");
+        let kept = "SELECT user_id, month, max(last_at) FROM user_months GROUP BY ALL";
+        let months = self.count(&format!(
+            "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
+        ))?;
+        Ok(activity + social + firsts + months)
     }
 }

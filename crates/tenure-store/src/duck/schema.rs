@@ -3,8 +3,15 @@
 //! migration: add a new one.
 
 /// (version, SQL). Versions start at 1 and have no gaps.
-pub(super) const MIGRATIONS: &[(i64, &str)] =
-    &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1),
+    (2, V2),
+    (3, V3),
+    (4, V4),
+    (5, V5),
+    (6, V6),
+    (7, V7),
+];
 
 /// The migrations that add a rollup table: the store fills it from the
 /// events already stored in the same transaction (`rollup::backfill`).
@@ -12,7 +19,18 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (4, "activity_daily"),
     (5, "social_events"),
     (6, "user_firsts"),
+    (7, "user_months"),
 ];
+
+/// Each user's last platform event per UTC month (delta rows: read
+/// `max(last_at)`): a user's last activity without every day of history.
+const V7: &str = r#"
+CREATE TABLE user_months (
+    user_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    last_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// The first time each user did each event (and detail): what achievements
 /// read instead of every day of history (see `rollup.rs`).

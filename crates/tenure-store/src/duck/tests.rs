@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 6);
+        assert_eq!(store.schema_version().unwrap(), 7);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -413,7 +413,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         // As version 4 left it: no social_events or user_firsts table.
         store
             .execute(
-                "DROP TABLE social_events; DROP TABLE user_firsts;
+                "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();
@@ -424,7 +424,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store.write(&later, Dedup::Done).unwrap();
     }
     let mut store = DuckStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 6);
+    assert_eq!(store.schema_version().unwrap(), 7);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
         2,
