@@ -10,7 +10,8 @@
 //! client clock skew as `receivedAt - (sentAt - originalTimestamp)`. Without
 //! `sentAt` the client's time is taken as it is; without any client time,
 //! `receivedAt` is used. Over HTTP `receivedAt` is the server's clock; a
-//! bulk import keeps a message's own `receivedAt` when it has one.
+//! bulk import keeps a message's own `receivedAt` when it has one, else takes
+//! its `sentAt` or client time.
 
 use crate::raw::Shallow;
 use chrono::{DateTime, Utc};
@@ -54,7 +55,8 @@ pub enum Source {
     /// The HTTP API: `receivedAt` is the server's clock now.
     Http { received_at: DateTime<Utc> },
     /// A bulk import: a message's own `receivedAt` is kept; without one it
-    /// gets the import time and no skew correction.
+    /// gets its `sentAt` or client time (the import time when it has
+    /// neither) and no skew correction.
     Import { imported_at: DateTime<Utc> },
 }
 
@@ -384,9 +386,12 @@ fn parse_message(text: &str, ctx: &MessageContext<'_>) -> Result<Message, ParseE
     let sent_at = f.time("sentAt")?.or(ctx.batch_sent_at);
     let (received_at, trust_skew) = match ctx.source {
         Source::Http { received_at } => (received_at, true),
+        // Without its own receivedAt, an imported message was received
+        // about when it was sent: history stays out of the dedup window
+        // (which holds the ids received in the last days).
         Source::Import { imported_at } => match f.time("receivedAt")? {
             Some(t) => (t, true),
-            None => (imported_at, false),
+            None => (sent_at.or(original).unwrap_or(imported_at), false),
         },
     };
     let timestamp = match (original, sent_at) {

@@ -78,6 +78,14 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
         vec![vec!["2026-02-01 10:00:00"]],
         "an imported message without receivedAt keeps its own timestamp"
     );
+    assert_eq!(
+        rows(
+            &data,
+            "SELECT received_at FROM events WHERE message_id = 'imp-0'"
+        ),
+        vec![vec!["2026-02-01 10:00:00"]],
+        "and is taken as received then, not at the import"
+    );
 
     // A bad line late in a file: the error names file, line and field, and
     // nothing of that file is kept.
