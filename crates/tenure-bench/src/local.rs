@@ -214,3 +214,21 @@ pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct SqlArgs {
+    /// A data directory holding a store (not in use).
+    #[arg(long)]
+    data: PathBuf,
+    /// The statements.
+    sql: String,
+}
+
+/// Runs statements on a store and prints how long they took.
+pub fn sql(args: SqlArgs) -> anyhow::Result<()> {
+    let store = DuckStore::open(&args.data)?;
+    let started = Instant::now();
+    store.execute(&args.sql)?;
+    println!("{:.2} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -10,6 +10,7 @@
 //! - `parse`: the message parser alone on one thread.
 //! - `rollup`: rebuilding the report rollups against a plain GROUP BY.
 //! - `reports`: every report's latency on a store.
+//! - `sql`: statements run on a store (preparing benchmark data).
 
 mod batches;
 mod http;
@@ -43,6 +44,8 @@ enum Command {
     Rollup(local::RollupArgs),
     /// Every report for 30 days over all accounts, timed.
     Reports(reports::ReportsArgs),
+    /// Run SQL statements on a store (preparing benchmark data).
+    Sql(local::SqlArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Parse(args) => local::parse(args),
         Command::Rollup(args) => local::rollup(args),
         Command::Reports(args) => reports::run(args),
+        Command::Sql(args) => local::sql(args),
     }
 }
