@@ -182,6 +182,10 @@ pub struct RollupArgs {
     /// A data directory holding a store with events (not in use).
     #[arg(long)]
     data: PathBuf,
+    /// DuckDB's memory limit for both (the plain GROUP BY of the `large`
+    /// preset needs more than the default 2GiB).
+    #[arg(long, default_value = tenure_core::config::DEFAULT_MEMORY_LIMIT)]
+    memory_limit: String,
 }
 
 /// Building the report rollups from scratch (emptied rollup tables, the
@@ -189,7 +193,11 @@ pub struct RollupArgs {
 /// of the same events written to a stored table (dropped afterwards). Both
 /// are committed.
 pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
-    let mut store = DuckStore::open(&args.data)?;
+    let settings = tenure_core::config::StoreConfig {
+        memory_limit: args.memory_limit.clone(),
+        threads: None,
+    };
+    let mut store = DuckStore::open_with(&args.data, &settings)?;
     let events = store.count("SELECT count(*) FROM events")?;
     let plain_sql = "CREATE OR REPLACE TABLE bench_plain_group_by AS
         SELECT user_id, CAST(timestamp AS DATE) AS day, event, count(*) AS n

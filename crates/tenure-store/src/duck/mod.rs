@@ -53,7 +53,11 @@ impl DuckStore {
         let mut config = Config::default()
             .enable_autoload_extension(false)?
             .with("autoinstall_known_extensions", "false")?
-            .max_memory(&settings.memory_limit)?;
+            .max_memory(&settings.memory_limit)?
+            // Lets inserts and aggregations of more rows than the memory
+            // limit spill instead of failing; every query that needs an
+            // order says ORDER BY.
+            .with("preserve_insertion_order", "false")?;
         if let Some(threads) = settings.threads {
             config = config.threads(threads as i64)?;
         }

@@ -114,15 +114,41 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
 /// Rebuilds every rollup from the events table (inside the caller's
 /// transaction).
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
-    for (table, rows) in ROLLUPS {
-        conn.execute_batch(&format!(
-            "DELETE FROM {table}; INSERT INTO {table} {rows};",
-            rows = rows("events")
-        ))?;
+    for (table, _) in ROLLUPS {
+        conn.execute_batch(&format!("DELETE FROM {table};"))?;
     }
+    fill(conn, ROLLUPS, "true")?;
     conn.execute_batch(
         "UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",
     )?;
+    Ok(())
+}
+
+/// Adds to `rollups` the rows of the events matching `filter` (SQL on an
+/// events row), one month of event time at a time, oldest first: a month's
+/// groups fit in the memory limit where all history's may not (the rollup
+/// keys hold the day or month, and `user_firsts` keeps the earliest).
+fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<()> {
+    let months: Vec<String> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT DISTINCT strftime(make_date(year(timestamp), month(timestamp), 1), '%Y-%m-%d')
+             FROM events WHERE {filter} ORDER BY 1"
+        ))?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for month in months {
+        let source = format!(
+            "(SELECT * FROM events WHERE {filter} AND timestamp >= DATE '{month}'
+                AND timestamp < DATE '{month}' + INTERVAL 1 MONTH)"
+        );
+        for (table, rows) in rollups {
+            conn.execute_batch(&format!(
+                "INSERT INTO {table} {rows};",
+                rows = rows(&source)
+            ))?;
+        }
+    }
     Ok(())
 }
 
@@ -130,17 +156,15 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
 /// already cover (inside the migration's transaction), so the next refresh
 /// goes on from the same mark for all.
 pub(super) fn backfill(conn: &Connection, table: &str) -> Result<()> {
-    let (_, rows) = ROLLUPS
+    let rollup = ROLLUPS
         .iter()
         .find(|(name, _)| *name == table)
         .expect("a known rollup");
-    let covered = "(SELECT * FROM events
-                    WHERE write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))";
-    conn.execute_batch(&format!(
-        "INSERT INTO {table} {rows};",
-        rows = rows(covered)
-    ))?;
-    Ok(())
+    fill(
+        conn,
+        std::slice::from_ref(rollup),
+        "(write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))",
+    )
 }
 
 /// Adds the rollup rows of the events stored since the last refresh, in one
