@@ -2,7 +2,7 @@
 //! level per account).
 
 use crate::{ReportError, Request, Table};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use tenure_core::rules::LEVELS;
 use tenure_store::Store;
 
@@ -10,24 +10,12 @@ use tenure_store::Store;
 fn per_user(
     store: &dyn Store,
     request: &Request,
-) -> Result<Vec<(String, Option<String>, usize)>, ReportError> {
-    let achievements = &request.config.achievements;
-    let mut done: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-    for (user, event, detail) in store.user_event_firsts(request.period.to, &request.scope)? {
-        for (i, a) in achievements.iter().enumerate() {
-            if a.matches(&event, detail.as_deref()) {
-                done.entry(user.clone()).or_default().insert(i);
-            }
-        }
-    }
-    Ok(store
-        .user_activity(request.period, &request.scope)?
-        .into_iter()
-        .map(|u| {
-            let n = done.get(&u.user_id).map_or(0, BTreeSet::len);
-            (u.user_id, u.account_id, n)
-        })
-        .collect())
+) -> Result<Vec<(String, Option<String>, u64)>, ReportError> {
+    Ok(store.user_achievements(
+        request.period.to,
+        &request.scope,
+        &request.config.achievements,
+    )?)
 }
 
 pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
@@ -36,8 +24,8 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
         table.push(vec![
             user.into(),
             account.into(),
-            (n as u64).into(),
-            request.config.level(n as u64).into(),
+            n.into(),
+            request.config.level(n).into(),
         ]);
     }
     Ok(table)
@@ -46,7 +34,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut per: BTreeMap<Option<String>, [u64; 5]> = BTreeMap::new();
     for (_, account, n) in per_user(store, request)? {
-        let level = request.config.level(n as u64);
+        let level = request.config.level(n);
         let i = LEVELS.iter().position(|l| *l == level).unwrap_or(0);
         per.entry(account).or_default()[i] += 1;
     }

@@ -242,13 +242,16 @@ pub trait Store: Send {
         detail_of: Option<&str>,
     ) -> Result<Vec<EventUsage>>;
 
-    /// Every distinct (user, event name, detail) done up to the end of day
-    /// `to` by the users in `scope` (their state at `to`), sorted.
-    fn user_event_firsts(
+    /// Per user in `scope` (their state at the end of day `to`, sorted by
+    /// account and user): the account, and how many of `achievements` the
+    /// user had reached by then (an event done at least once, with one of
+    /// the listed details when there are any, in any case).
+    fn user_achievements(
         &self,
         to: chrono::NaiveDate,
         scope: &Scope,
-    ) -> Result<Vec<(String, String, Option<String>)>>;
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<(String, Option<String>, u64)>>;
 
     /// Messages sent and accepted, unique connections and shares in
     /// `period` of the users in `scope` (their state at the period's end),

@@ -234,12 +234,13 @@ impl Store for DuckStore {
         reports::event_usage(self, period, scope, detail_of)
     }
 
-    fn user_event_firsts(
+    fn user_achievements(
         &self,
         to: chrono::NaiveDate,
         scope: &crate::Scope,
-    ) -> Result<Vec<(String, String, Option<String>)>> {
-        reports::user_event_firsts(self, to, scope)
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<(String, Option<String>, u64)>> {
+        reports::user_achievements(self, to, scope, achievements)
     }
 
     fn productivity(

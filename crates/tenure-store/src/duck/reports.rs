@@ -151,24 +151,51 @@ pub(super) fn event_usage(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(super) fn user_event_firsts(
+pub(super) fn user_achievements(
     store: &DuckStore,
     to: chrono::NaiveDate,
     scope: &Scope,
-) -> Result<Vec<(String, String, Option<String>)>> {
+    achievements: &[tenure_core::rules::Achievement],
+) -> Result<Vec<(String, Option<String>, u64)>> {
+    // The achievements as rows: (number, event, details in lower case).
+    let rows: Vec<String> = achievements
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let details: Vec<String> = a.details.iter().map(|d| d.to_lowercase()).collect();
+            format!("({i}, {}, {})", text(&a.event), list(&details))
+        })
+        .collect();
+    let values = if rows.is_empty() {
+        "SELECT NULL::INTEGER AS i, NULL::VARCHAR AS event, []::VARCHAR[] AS details LIMIT 0"
+            .to_string()
+    } else {
+        format!(
+            "SELECT * FROM (VALUES {}) v(i, event, details)",
+            rows.join(", ")
+        )
+    };
     let sql = format!(
-        "WITH us AS ({users})
-         SELECT DISTINCT user_id, event, detail FROM user_firsts
-         WHERE first_at < TIMESTAMP {end}
-           AND user_id IN (SELECT user_id FROM us WHERE {filter})
-         ORDER BY ALL",
+        "WITH us AS (SELECT user_id, account_id FROM ({users}) WHERE {filter}),
+              ach AS ({values}),
+              done AS (SELECT f.user_id, count(DISTINCT a.i) AS n
+                       FROM user_firsts f JOIN ach a ON a.event = f.event
+                       WHERE f.first_at < TIMESTAMP {end}
+                         AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))
+                         AND f.user_id IN (SELECT user_id FROM us)
+                       GROUP BY f.user_id)
+         SELECT us.user_id, us.account_id, coalesce(done.n, 0)
+         FROM us LEFT JOIN done USING (user_id)
+         ORDER BY us.account_id NULLS LAST, us.user_id",
         users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
         end = end_of(to),
         filter = scope_filter(scope),
     );
     let mut stmt = store.conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let found = stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+    })?;
+    Ok(found.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn user_activity(
