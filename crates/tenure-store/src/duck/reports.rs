@@ -3,6 +3,8 @@
 use super::{DuckStore, utc};
 use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
 use chrono::Datelike;
+use duckdb::arrow::array::{Array, AsArray, Int64Array, StringArray};
+use duckdb::arrow::datatypes::Int64Type;
 use tenure_core::report::{KindCounts, Period, end_of_day};
 
 /// A SQL string literal.
@@ -221,11 +223,12 @@ pub(super) fn user_activity(
                       WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
                         AND kind IN {platform})
                   GROUP BY user_id)
-         SELECT user_id, account_id, to_json(groups)::VARCHAR, email, epoch_us(seat_assigned_at),
-                coalesce(consume, 0), coalesce(login, 0), coalesce(research, 0),
-                coalesce(maintain, 0), coalesce(share, 0), coalesce(message, 0),
-                coalesce(portal, 0), coalesce(messages_sent, 0), epoch_us(last_active_at),
-                licensed
+         SELECT user_id, account_id, groups, email, epoch_us(seat_assigned_at),
+                coalesce(consume, 0)::BIGINT, coalesce(login, 0)::BIGINT,
+                coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
+                coalesce(share, 0)::BIGINT, coalesce(message, 0)::BIGINT,
+                coalesce(portal, 0)::BIGINT, coalesce(messages_sent, 0)::BIGINT,
+                epoch_us(last_active_at), licensed
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter}
          ORDER BY account_id NULLS LAST, user_id",
@@ -243,31 +246,56 @@ pub(super) fn user_activity(
         platform = super::rollup::platform_kinds(),
         filter = scope_filter(scope),
     );
+    // Read as Arrow batches: a report over every user fetches hundreds of
+    // thousands of rows, which row-by-row access makes the slowest part.
     let mut stmt = store.conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        let groups: String = r.get(2)?;
-        let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
-        Ok(UserActivity {
-            user_id: r.get(0)?,
-            account_id: r.get(1)?,
-            groups: serde_json::from_str(&groups).unwrap_or_default(),
-            email: r.get(3)?,
-            seat_assigned_at: utc(r.get(4)?),
-            counts: KindCounts {
-                consume: n(5)?,
-                login: n(6)?,
-                research: n(7)?,
-                maintain: n(8)?,
-                share: n(9)?,
-                message: n(10)?,
-                portal: n(11)?,
-                messages_sent: n(12)?,
-            },
-            last_active_at: utc(r.get(13)?),
-            licensed: r.get(14)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out = Vec::new();
+    for batch in stmt.query_arrow([])? {
+        let bad = || crate::StoreError::Invalid("user_activity: unexpected column type".into());
+        let text = |i: usize| batch.column(i).as_string_opt::<i32>().ok_or_else(bad);
+        let int = |i: usize| {
+            batch
+                .column(i)
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(bad)
+        };
+        let (user, account, email) = (text(0)?, text(1)?, text(3)?);
+        let groups = batch.column(2).as_list_opt::<i32>().ok_or_else(bad)?;
+        let (seat, last) = (int(4)?, int(13)?);
+        let counts: Vec<_> = (5..=12).map(int).collect::<Result<_>>()?;
+        let licensed = batch.column(14).as_boolean_opt().ok_or_else(bad)?;
+        let opt_text =
+            |a: &StringArray, row: usize| a.is_valid(row).then(|| a.value(row).to_string());
+        let opt_int = |a: &Int64Array, row: usize| a.is_valid(row).then(|| a.value(row));
+        for row in 0..batch.num_rows() {
+            let n = |k: usize| counts[k].value(row).max(0) as u64;
+            let names = groups.value(row);
+            let names = names.as_string_opt::<i32>().ok_or_else(bad)?;
+            out.push(UserActivity {
+                user_id: user.value(row).to_string(),
+                account_id: opt_text(account, row),
+                groups: (0..names.len())
+                    .filter(|&j| names.is_valid(j))
+                    .map(|j| names.value(j).to_string())
+                    .collect(),
+                email: opt_text(email, row),
+                seat_assigned_at: utc(opt_int(seat, row)),
+                counts: KindCounts {
+                    consume: n(0),
+                    login: n(1),
+                    research: n(2),
+                    maintain: n(3),
+                    share: n(4),
+                    message: n(5),
+                    portal: n(6),
+                    messages_sent: n(7),
+                },
+                last_active_at: utc(opt_int(last, row)),
+                licensed: licensed.is_valid(row) && licensed.value(row),
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
