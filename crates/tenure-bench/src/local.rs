@@ -193,10 +193,7 @@ pub struct RollupArgs {
 /// of the same events written to a stored table (dropped afterwards). Both
 /// are committed.
 pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
-    let settings = tenure_core::config::StoreConfig {
-        memory_limit: args.memory_limit.clone(),
-        threads: None,
-    };
+    let settings = tenure_core::config::StoreConfig::with_memory_limit(&args.memory_limit);
     let mut store = DuckStore::open_with(&args.data, &settings)?;
     let events = store.count("SELECT count(*) FROM events")?;
     let plain_sql = "CREATE OR REPLACE TABLE bench_plain_group_by AS

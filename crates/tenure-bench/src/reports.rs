@@ -27,11 +27,10 @@ pub struct ReportsArgs {
 }
 
 pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
-    let settings = StoreConfig {
-        memory_limit: args.memory_limit.clone(),
-        threads: None,
-    };
-    let mut store = DuckStore::open_with(&args.data, &settings)?;
+    let mut store = DuckStore::open_with(
+        &args.data,
+        &StoreConfig::with_memory_limit(&args.memory_limit),
+    )?;
     store.refresh_rollups()?;
     let period = Period::resolve(None, None, Some("30d"), args.as_of)?;
     let mut cases: Vec<(String, Request)> = NAMES

@@ -156,6 +156,16 @@ impl Default for StoreConfig {
     }
 }
 
+impl StoreConfig {
+    /// The defaults with another memory limit.
+    pub fn with_memory_limit(memory_limit: &str) -> Self {
+        Self {
+            memory_limit: memory_limit.into(),
+            ..Self::default()
+        }
+    }
+}
+
 /// Checks a DuckDB memory size: a number and a unit (KB, MB, GB, TB or
 /// KiB, MiB, GiB, TiB).
 fn memory_size(text: &str) -> Result<String, String> {

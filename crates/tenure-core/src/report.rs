@@ -150,7 +150,8 @@ impl Category {
     /// event, 2 social actions); [`ReportsConfig::category`] applies the
     /// configured ones.
     pub fn of(c: &KindCounts) -> Self {
-        Self::with_thresholds(c, 1, 2)
+        use crate::rules::{ENGAGING_MIN_RESEARCH, ENGAGING_MIN_SOCIAL};
+        Self::with_thresholds(c, ENGAGING_MIN_RESEARCH, ENGAGING_MIN_SOCIAL)
     }
 
     /// Engaging needs `min_research` research or maintain events and

@@ -56,6 +56,11 @@ impl Achievement {
     }
 }
 
+/// Engaging, by default: at least this many research or maintain events ...
+pub const ENGAGING_MIN_RESEARCH: u64 = 1;
+/// ... and at least this many social actions.
+pub const ENGAGING_MIN_SOCIAL: u64 = 2;
+
 /// The level names, lowest first.
 pub const LEVELS: [&str; 5] = [
     "beginner",
@@ -100,8 +105,8 @@ impl Default for ReportsConfig {
             pending_days: 7,
             risk_drop_pct: 50.0,
             champion_percentile: 90.0,
-            engaging_min_research: 1,
-            engaging_min_social: 2,
+            engaging_min_research: ENGAGING_MIN_RESEARCH,
+            engaging_min_social: ENGAGING_MIN_SOCIAL,
             level_thresholds: [2, 4, 6, 8],
             achievements: Achievement::defaults(),
             accepted_answers: vec!["yes".into(), "maybe".into()],
@@ -125,14 +130,18 @@ impl ReportsConfig {
         Category::with_thresholds(counts, self.engaging_min_research, self.engaging_min_social)
     }
 
-    /// The level a number of achievements reaches.
-    pub fn level(&self, achievements: u64) -> &'static str {
-        let above = self
-            .level_thresholds
+    /// The level a number of achievements reaches, as an index into
+    /// [`LEVELS`].
+    pub fn level_index(&self, achievements: u64) -> usize {
+        self.level_thresholds
             .iter()
             .filter(|&&t| achievements >= t)
-            .count();
-        LEVELS[above]
+            .count()
+    }
+
+    /// The level a number of achievements reaches.
+    pub fn level(&self, achievements: u64) -> &'static str {
+        LEVELS[self.level_index(achievements)]
     }
 }
 

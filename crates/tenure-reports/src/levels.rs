@@ -34,9 +34,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut per: BTreeMap<Option<String>, [u64; 5]> = BTreeMap::new();
     for (_, account, n) in per_user(store, request)? {
-        let level = request.config.level(n);
-        let i = LEVELS.iter().position(|l| *l == level).unwrap_or(0);
-        per.entry(account).or_default()[i] += 1;
+        per.entry(account).or_default()[request.config.level_index(n)] += 1;
     }
     let mut columns = vec!["account_id"];
     columns.extend(LEVELS);

@@ -67,13 +67,20 @@ pub(super) fn social_rows_of(source: &str) -> String {
 /// `min(first_at)`). Achievements (`user-levels`) read it.
 pub(super) fn firsts_rows_of(source: &str) -> String {
     format!(
-        "SELECT n.* FROM (
-             SELECT user_id, event, {detail} AS detail, min(timestamp) AS first_at
-             FROM {source} WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL) n
+        "SELECT n.* FROM ({firsts}) n
          WHERE NOT EXISTS (SELECT 1 FROM user_firsts f
                            WHERE f.user_id = n.user_id AND f.event = n.event
                              AND f.detail IS NOT DISTINCT FROM n.detail
                              AND f.first_at <= n.first_at)",
+        firsts = firsts_of(source)
+    )
+}
+
+/// Per user, event name and detail in `source`, the first time.
+fn firsts_of(source: &str) -> String {
+    format!(
+        "SELECT user_id, event, {detail} AS detail, min(timestamp) AS first_at
+         FROM {source} WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL",
         detail = detail_sql()
     )
 }
@@ -216,35 +223,36 @@ impl super::DuckStore {
     /// from the raw events, counted both ways: 0 when the rollup is exact
     /// (call after a refresh).
     pub fn rollup_mismatches(&self) -> Result<i64> {
-        let fresh = rows_of("events");
-        let kept = "SELECT day, account_id, user_id, event, kind, detail,
-                           sum(events)::BIGINT, min(first_at), max(last_at)
-                    FROM activity_daily GROUP BY ALL";
-        let activity = self.count(&format!(
-            "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
-        ))?;
-        // Social rows are one per event: compare them as multisets.
-        let fresh = social_rows_of("events");
-        let social = self.count(&format!(
-            "SELECT count(*) FROM ((SELECT * FROM social_events EXCEPT ALL {fresh})
-                                   UNION ALL ({fresh} EXCEPT ALL SELECT * FROM social_events))"
-        ))?;
-        let fresh = "SELECT user_id, event, detail, min(timestamp) FROM (
-                         SELECT user_id, event, timestamp, ";
-        let fresh = format!(
-            "{fresh} {detail} AS detail FROM events WHERE user_id IS NOT NULL AND event IS NOT NULL)
-             GROUP BY ALL",
-            detail = detail_sql()
-        );
-        let kept = "SELECT user_id, event, detail, min(first_at) FROM user_firsts GROUP BY ALL";
-        let firsts = self.count(&format!(
-            "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
-        ))?;
-        let fresh = months_rows_of("events");
-        let kept = "SELECT user_id, month, max(last_at) FROM user_months GROUP BY ALL";
-        let months = self.count(&format!(
-            "SELECT count(*) FROM (({kept} EXCEPT {fresh}) UNION ALL ({fresh} EXCEPT {kept}))"
-        ))?;
+        // Rows in one query and not the other, both ways (`ALL`: as
+        // multisets, for rollups of one row per event).
+        let differ = |kept: &str, fresh: &str, all: &str| {
+            self.count(&format!(
+                "SELECT count(*) FROM (({kept} EXCEPT {all} {fresh})
+                                       UNION ALL ({fresh} EXCEPT {all} {kept}))"
+            ))
+        };
+        let activity = differ(
+            "SELECT day, account_id, user_id, event, kind, detail,
+                    sum(events)::BIGINT, min(first_at), max(last_at)
+             FROM activity_daily GROUP BY ALL",
+            &rows_of("events"),
+            "",
+        )?;
+        let social = differ(
+            "SELECT * FROM social_events",
+            &social_rows_of("events"),
+            "ALL",
+        )?;
+        let firsts = differ(
+            "SELECT user_id, event, detail, min(first_at) FROM user_firsts GROUP BY ALL",
+            &firsts_of("events"),
+            "",
+        )?;
+        let months = differ(
+            "SELECT user_id, month, max(last_at) FROM user_months GROUP BY ALL",
+            &months_rows_of("events"),
+            "",
+        )?;
         Ok(activity + social + firsts + months)
     }
 }
