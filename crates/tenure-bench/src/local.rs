@@ -205,7 +205,7 @@ pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     };
     store.execute(
-        "DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; DELETE FROM social_events; DELETE FROM user_firsts; DELETE FROM user_months; CHECKPOINT;",
+        "DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; DELETE FROM social_events; DELETE FROM user_firsts; DELETE FROM user_months; DELETE FROM user_last; CHECKPOINT;",
     )?;
     let rebuild = {
         let started = Instant::now();
@@ -227,13 +227,22 @@ pub struct SqlArgs {
     data: PathBuf,
     /// The statements.
     sql: String,
+    /// `sql` is one query: print its rows (tab-separated) before the time.
+    #[arg(long)]
+    rows: bool,
 }
 
 /// Runs statements on a store and prints how long they took.
 pub fn sql(args: SqlArgs) -> anyhow::Result<()> {
     let store = DuckStore::open(&args.data)?;
     let started = Instant::now();
-    store.execute(&args.sql)?;
+    if args.rows {
+        for row in store.strings(&args.sql)? {
+            println!("{}", row.join("\t"));
+        }
+    } else {
+        store.execute(&args.sql)?;
+    }
     println!("{:.2} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::{ReportError, Request, Table, ratio};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use std::collections::BTreeSet;
 use tenure_core::report::{ParamError, Period};
-use tenure_store::{Scope, Store};
+use tenure_store::{Scope, Store, UserActivity};
 
 fn bad(param: &str, reason: String) -> ReportError {
     ParamError::new(param, reason).into()
@@ -81,6 +81,37 @@ fn buckets(request: &Request) -> Result<Vec<(String, Period)>, ReportError> {
     Ok(out)
 }
 
+/// The activated accounts in scope over `period` (not archived at its end,
+/// with a licensed user ever active) and the active ones among them (a
+/// user with platform activity in it), from `users`: every user in scope
+/// over `period`, licensed or not.
+pub(crate) fn accounts(
+    store: &dyn Store,
+    request: &Request,
+    period: Period,
+    users: &[UserActivity],
+) -> Result<(u64, u64), ReportError> {
+    let live: BTreeSet<String> = store
+        .accounts_at(period.to, &request.scope)?
+        .into_iter()
+        .filter(|a| !a.archived)
+        .map(|a| a.account_id)
+        .collect();
+    let activated: BTreeSet<&str> = users
+        .iter()
+        .filter(|u| u.licensed && u.last_active_at.is_some())
+        .filter_map(|u| u.account_id.as_deref())
+        .filter(|a| live.contains(*a))
+        .collect();
+    let active: BTreeSet<&str> = users
+        .iter()
+        .filter(|u| u.counts.platform() > 0)
+        .filter_map(|u| u.account_id.as_deref())
+        .filter(|a| activated.contains(a))
+        .collect();
+    Ok((activated.len() as u64, active.len() as u64))
+}
+
 pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let absolute = match request.mode.as_deref() {
         None | Some("rate") => false,
@@ -98,26 +129,8 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
             all_users: true,
             ..request.scope.clone()
         };
-        let live: BTreeSet<String> = store
-            .accounts_at(period.to, &request.scope)?
-            .into_iter()
-            .filter(|a| !a.archived)
-            .map(|a| a.account_id)
-            .collect();
         let users = store.user_activity(period, &scope)?;
-        let activated: BTreeSet<&str> = users
-            .iter()
-            .filter(|u| u.licensed && u.last_active_at.is_some())
-            .filter_map(|u| u.account_id.as_deref())
-            .filter(|a| live.contains(*a))
-            .collect();
-        let active: BTreeSet<&str> = users
-            .iter()
-            .filter(|u| u.counts.platform() > 0)
-            .filter_map(|u| u.account_id.as_deref())
-            .filter(|a| activated.contains(a))
-            .collect();
-        let (n_activated, n_active) = (activated.len() as u64, active.len() as u64);
+        let (n_activated, n_active) = accounts(store, request, period, &users)?;
         let mut row = vec![name.into(), n_activated.into(), n_active.into()];
         if !absolute {
             row.push(ratio(n_active, n_activated));

@@ -5,7 +5,7 @@ use crate::{Cell, ReportError, Request, Table};
 use std::collections::BTreeMap;
 use tenure_core::report::Category;
 use tenure_core::time::format_timestamp;
-use tenure_store::Store;
+use tenure_store::{Store, UserActivity};
 
 pub(crate) const USER_COLUMNS: &[&str] = &[
     "user_id",
@@ -48,9 +48,20 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 }
 
 pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    Ok(summary_of(
+        request,
+        &store.user_activity(request.period, &request.scope)?,
+    ))
+}
+
+/// `engagement-summary` from the users in scope.
+pub(crate) fn summary_of<'a>(
+    request: &Request,
+    users: impl IntoIterator<Item = &'a UserActivity>,
+) -> Table {
     let mut counts: BTreeMap<Option<String>, [u64; 4]> = BTreeMap::new();
-    for u in store.user_activity(request.period, &request.scope)? {
-        let slot = counts.entry(u.account_id).or_default();
+    for u in users {
+        let slot = counts.entry(u.account_id.clone()).or_default();
         let i = Category::ALL
             .iter()
             .position(|c| *c == request.config.category(&u.counts))
@@ -67,7 +78,7 @@ pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, Rep
             ]);
         }
     }
-    Ok(table)
+    table
 }
 
 /// `engagement-flow`: users by their category in the previous period of

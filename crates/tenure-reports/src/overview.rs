@@ -2,19 +2,29 @@
 //! data): the seats funnel, users per level and per category, and the
 //! active rate, all over the same period and scope.
 
-use crate::{ReportError, Request, run};
+use crate::{ReportError, Request, active_rate, engagement, ratio, run, seats};
 use serde_json::{Map, Value, json};
-use tenure_store::Store;
+use tenure_store::{Scope, Store};
 
 pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportError> {
-    let seats = run(store, "seats", request)?;
+    // One pass over the users serves the seats, the categories and the
+    // active rate: every user in scope, narrowed to the licensed ones
+    // where the report counts those only.
+    let scope = Scope {
+        all_users: true,
+        ..request.scope.clone()
+    };
+    let users = store.user_activity(request.period, &scope)?;
+    let licensed = || users.iter().filter(|u| u.licensed);
+    let seats = seats::accounts_of(store, request, licensed())?;
     let levels = run(store, "levels", request)?;
-    let summary = run(store, "engagement-summary", request)?;
-    let mut rate_request = request.clone();
-    rate_request.months = None;
-    rate_request.interval = Some("all".into());
-    rate_request.mode = None;
-    let rate = run(store, "active-rate", &rate_request)?;
+    let summary = if request.scope.all_users {
+        engagement::summary_of(request, users.iter())
+    } else {
+        engagement::summary_of(request, licensed())
+    };
+    let (activated_accounts, active_accounts) =
+        active_rate::accounts(store, request, request.period, &users)?;
 
     let (purchased, assigned, activated) = (
         seats.sum("purchased"),
@@ -33,10 +43,6 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
         let slot = categories.entry(name).or_insert(json!(0));
         *slot = json!(slot.as_u64().unwrap_or(0) + n);
     }
-    let mut active_rate = rate.to_json()[0].clone();
-    if let Some(fields) = active_rate.as_object_mut() {
-        fields.remove("period");
-    }
     Ok(json!({
         "from": request.period.from.to_string(),
         "to": request.period.to.to_string(),
@@ -49,6 +55,10 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
         },
         "levels": level_counts,
         "categories": categories,
-        "active_rate": active_rate,
+        "active_rate": {
+            "activated_accounts": activated_accounts,
+            "active_accounts": active_accounts,
+            "rate": ratio(active_accounts, activated_accounts).json(),
+        },
     }))
 }

@@ -24,17 +24,26 @@ fn pending(u: &UserActivity, end: DateTime<Utc>, days: u32) -> bool {
 }
 
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    accounts_of(store, request, &holders(store, request)?)
+}
+
+/// `seats` from the assigned users of the accounts in scope.
+pub(crate) fn accounts_of<'a>(
+    store: &dyn Store,
+    request: &Request,
+    holders: impl IntoIterator<Item = &'a UserActivity>,
+) -> Result<Table, ReportError> {
     let end = request.period.end().and_utc();
     // assigned, activated, pending
     let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
-    for u in holders(store, request)? {
+    for u in holders {
         let Some(account) = u.account_id.clone() else {
             continue;
         };
         let slot = per.entry(account).or_default();
         slot[0] += 1;
         slot[1] += u64::from(u.last_active_at.is_some());
-        slot[2] += u64::from(pending(&u, end, request.config.pending_days));
+        slot[2] += u64::from(pending(u, end, request.config.pending_days));
     }
     let mut table = Table::new(&[
         "account_id",

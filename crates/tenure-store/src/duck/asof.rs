@@ -2,52 +2,89 @@
 //! change before it (reports about a past period use the state at its end,
 //! e.g. whether an account was archived then).
 
-use super::ts;
 use crate::Result;
 use chrono::{DateTime, Utc};
-use duckdb::params;
 
 /// SQL for every user as of `end` (exclusive; a SQL `TIMESTAMP`
-/// expression): `user_id, account_id, groups, seat_assigned_at, licensed`,
-/// where licensed means a seat assigned before `end` in an account that was
-/// not archived then.
+/// expression): `user_id, account_id, email, groups, seat_assigned_at,
+/// licensed`, where licensed means a seat assigned before `end` in an
+/// account that was not archived then. Rebuilt from every change: the
+/// reference the faster forms below are tested against.
 pub(super) fn users_as_of(end: &str) -> String {
-    format!(
-        "WITH uf AS ({users}), af AS ({accounts}),
-         a AS (SELECT id,
-                      coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false) AS archived
-               FROM af GROUP BY id),
-         u AS (SELECT id,
-                      max(v) FILTER (WHERE field = 'account_id') AS account_id,
-                      max(v) FILTER (WHERE field = 'email') AS email,
-                      TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at,
-                      coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'),
-                               []::VARCHAR[]) AS groups
-               FROM uf GROUP BY id)
-         SELECT u.id AS user_id, u.account_id, u.email, u.groups, u.seat_assigned_at,
-                (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
-                 AND NOT coalesce(a.archived, false)) AS licensed
-         FROM u LEFT JOIN a ON a.id = u.account_id",
-        users = latest_before("user_changes", "user_id", end),
-        accounts = latest_before("account_changes", "account_id", end),
+    licensed(
+        &user_fields(&latest_before("user_changes", "user_id", end, "true")),
+        &accounts_as_of(end),
+        end,
     )
 }
 
 /// [`users_as_of`] from the current `users` and `accounts` tables, which
 /// hold the same rows when no change is at or after `end`.
 fn users_now(end: &str) -> String {
+    licensed(USERS_NOW, ACCOUNTS_NOW, end)
+}
+
+/// [`users_as_of`] from the current tables for the users and accounts
+/// with no change at or after `end`, and from their changes for the rest
+/// (a past period: usually few changed since).
+fn users_mixed(end: &str) -> String {
+    let changed =
+        format!("user_id IN (SELECT user_id FROM user_changes WHERE changed_at >= {end})");
+    let users = format!(
+        "SELECT * FROM ({USERS_NOW}) WHERE NOT {changed}
+         UNION ALL {past}",
+        past = user_fields(&latest_before("user_changes", "user_id", end, &changed)),
+    );
+    licensed(&users, &accounts_mixed(end), end)
+}
+
+/// The users' fields from [`latest_before`] rows of `user_changes`.
+fn user_fields(latest: &str) -> String {
     format!(
-        "SELECT u.id AS user_id, u.account_id, u.email, u.groups, u.seat_assigned_at,
-                (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
-                 AND NOT coalesce(a.archived, false)) AS licensed
-         FROM users u LEFT JOIN accounts a ON a.id = u.account_id"
+        "SELECT id AS user_id,
+                max(v) FILTER (WHERE field = 'account_id') AS account_id,
+                max(v) FILTER (WHERE field = 'email') AS email,
+                coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'),
+                         []::VARCHAR[]) AS groups,
+                TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at
+         FROM ({latest}) GROUP BY id"
     )
 }
+
+/// Users (as [`user_fields`]) with `licensed` as of `end`, given the
+/// accounts then (as [`accounts_as_of`]).
+fn licensed(users: &str, accounts: &str, end: &str) -> String {
+    format!(
+        "SELECT u.user_id, u.account_id, u.email, u.groups, u.seat_assigned_at,
+                (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
+                 AND NOT coalesce(a.archived, false)) AS licensed
+         FROM ({users}) u LEFT JOIN ({accounts}) a ON a.account_id = u.account_id"
+    )
+}
+
+const USERS_NOW: &str =
+    "SELECT id AS user_id, account_id, email, groups, seat_assigned_at FROM users";
 
 /// [`accounts_as_of`] from the current `accounts` table.
 const ACCOUNTS_NOW: &str =
     "SELECT id AS account_id, name, seats_purchased, archived, has_portal_access
                             FROM accounts";
+
+/// [`accounts_as_of`] as [`users_mixed`] reads users.
+fn accounts_mixed(end: &str) -> String {
+    let changed =
+        format!("account_id IN (SELECT account_id FROM account_changes WHERE changed_at >= {end})");
+    format!(
+        "SELECT * FROM ({ACCOUNTS_NOW}) WHERE NOT {changed}
+         UNION ALL {past}",
+        past = account_fields(&latest_before(
+            "account_changes",
+            "account_id",
+            end,
+            &changed
+        )),
+    )
+}
 
 impl super::DuckStore {
     /// Whether every stored trait change is before `end` (a SQL
@@ -64,13 +101,12 @@ impl super::DuckStore {
         )?)
     }
 
-    /// SQL for every user as of `end` (see [`users_as_of`]): read from the
-    /// current tables when nothing changed since.
+    /// SQL for every user as of `end` (see [`users_as_of`]).
     pub(super) fn users_at_sql(&self, end: &str) -> Result<String> {
         Ok(if self.current_at(end)? {
             users_now(end)
         } else {
-            users_as_of(end)
+            users_mixed(end)
         })
     }
 
@@ -79,7 +115,7 @@ impl super::DuckStore {
         Ok(if self.current_at(end)? {
             ACCOUNTS_NOW.to_string()
         } else {
-            accounts_as_of(end)
+            accounts_mixed(end)
         })
     }
 }
@@ -97,14 +133,13 @@ pub struct UserAsOf {
 impl super::DuckStore {
     /// Every user as they were just before `end`, sorted by id.
     pub fn users_as_of(&self, end: DateTime<Utc>) -> Result<Vec<UserAsOf>> {
+        let end = format!("TIMESTAMP '{}'", end.format("%Y-%m-%d %H:%M:%S%.6f"));
         let sql = format!(
             "SELECT user_id, account_id, to_json(groups)::VARCHAR, licensed FROM ({}) ORDER BY user_id",
-            users_as_of("?")
+            users_as_of(&end)
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        // The query names `end` three times.
-        let end = ts(end);
-        let rows = stmt.query_map(params![end, end, end], |r| {
+        let rows = stmt.query_map([], |r| {
             let groups: String = r.get(2)?;
             Ok(UserAsOf {
                 user_id: r.get(0)?,
@@ -120,6 +155,11 @@ impl super::DuckStore {
 /// SQL for every account as of `end` (exclusive): `account_id, name,
 /// seats_purchased, archived, has_portal_access`.
 pub(super) fn accounts_as_of(end: &str) -> String {
+    account_fields(&latest_before("account_changes", "account_id", end, "true"))
+}
+
+/// The accounts' fields from [`latest_before`] rows of `account_changes`.
+fn account_fields(latest: &str) -> String {
     format!(
         "SELECT id AS account_id,
                 max(v) FILTER (WHERE field = 'name') AS name,
@@ -127,16 +167,16 @@ pub(super) fn accounts_as_of(end: &str) -> String {
                 coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false) AS archived,
                 coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'has_portal_access') AS BOOLEAN), true)
                     AS has_portal_access
-         FROM ({latest}) GROUP BY id",
-        latest = latest_before("account_changes", "account_id", end),
+         FROM ({latest}) GROUP BY id"
     )
 }
 
-/// Each entity's latest value of each field changed before `end`.
-fn latest_before(table: &str, id: &str, end: &str) -> String {
+/// Each entity's latest value of each field changed before `end`, for the
+/// change rows matching `only`.
+fn latest_before(table: &str, id: &str, end: &str, only: &str) -> String {
     format!(
         "SELECT {id} AS id, field, value, value->>'$' AS v FROM {table}
-         WHERE changed_at < {end}
+         WHERE changed_at < {end} AND {only}
          QUALIFY row_number() OVER (PARTITION BY {id}, field ORDER BY changed_at DESC, seq DESC) = 1"
     )
 }
@@ -259,28 +299,38 @@ mod tests {
             }
         );
         assert_eq!(users.iter().filter(|u| u.licensed).count(), 2);
-        // After the last change, the current tables give the same rows.
-        let both = |end: &str| {
-            let end = format!("TIMESTAMP '{end}'");
-            let all = |sql: String| {
-                store
-                    .strings(&format!("SELECT * FROM ({sql}) ORDER BY ALL"))
-                    .unwrap()
-            };
-            (
-                store.current_at(&end).unwrap(),
-                all(users_as_of(&end)),
-                all(super::users_now(&end)),
-                all(super::accounts_as_of(&end)),
-                all(super::ACCOUNTS_NOW.to_string()),
-            )
+        // At any moment, the current tables for what did not change since
+        // and the changes for the rest give the rows rebuilt from every
+        // change; after the last change, the current tables alone do.
+        let all = |sql: String| {
+            store
+                .strings(&format!("SELECT * FROM ({sql}) ORDER BY ALL"))
+                .unwrap()
         };
-        let (current, slow, fast, slow_accounts, fast_accounts) = both("2026-04-01 00:00:01");
-        assert!(current);
-        assert_eq!(slow, fast);
-        assert_eq!(slow_accounts, fast_accounts);
+        for moment in [
+            "2026-01-01 00:00:00",
+            "2026-01-05 00:00:00",
+            "2026-02-20 00:00:00",
+            "2026-03-15 00:00:00",
+            "2026-03-15 00:00:01",
+            "2026-04-01 00:00:00",
+            "2026-04-01 00:00:01",
+        ] {
+            let end = format!("TIMESTAMP '{moment}'");
+            let slow = all(users_as_of(&end));
+            assert_eq!(slow, all(super::users_mixed(&end)), "{moment}");
+            let accounts = all(super::accounts_as_of(&end));
+            assert_eq!(accounts, all(super::accounts_mixed(&end)), "{moment}");
+            if store.current_at(&end).unwrap() {
+                assert_eq!(slow, all(super::users_now(&end)), "{moment}");
+                assert_eq!(accounts, all(super::ACCOUNTS_NOW.to_string()));
+            }
+        }
+        assert!(all(users_as_of("TIMESTAMP '2026-01-01'")).is_empty());
+        let current = |end: &str| store.current_at(&format!("TIMESTAMP '{end}'")).unwrap();
+        assert!(current("2026-04-01 00:00:01"));
         assert!(
-            !both("2026-04-01 00:00:00").0,
+            !current("2026-04-01 00:00:00"),
             "a change at the end is after it"
         );
         assert!(
@@ -288,7 +338,7 @@ mod tests {
                 .users_at_sql("TIMESTAMP '2026-03-01'")
                 .unwrap()
                 .contains("row_number"),
-            "the past is rebuilt from the changes"
+            "the past is rebuilt from the changes made since"
         );
     }
 }

@@ -200,6 +200,41 @@ pub(super) fn user_achievements(
     Ok(found.collect::<Result<_, _>>()?)
 }
 
+/// SQL for each user's last platform event before the end of day `to`:
+/// `user_id, last_active_at`. When every user's last event is before it
+/// (a period up to today), `user_last` holds the answer; else whole months
+/// from `user_months` and that month's days from `activity_daily`.
+fn last_active_sql(store: &DuckStore, to: chrono::NaiveDate) -> Result<String> {
+    let end = end_of(to);
+    let current: bool = store.conn.query_row(
+        &format!("SELECT coalesce((SELECT max(last_at) FROM user_last) < TIMESTAMP {end}, true)"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(if current {
+        "SELECT user_id, last_at AS last_active_at FROM user_last".into()
+    } else {
+        months_last_sql(to)
+    })
+}
+
+/// [`last_active_sql`] from `user_months` and `activity_daily`, right for
+/// any day.
+fn months_last_sql(to: chrono::NaiveDate) -> String {
+    format!(
+        "SELECT user_id, max(last_at) AS last_active_at FROM (
+             SELECT user_id, last_at FROM user_months WHERE month < DATE {month}
+             UNION ALL
+             SELECT user_id, last_at FROM activity_daily
+             WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
+               AND kind IN {platform})
+         GROUP BY user_id",
+        month = text(&to.with_day(1).unwrap_or(to).to_string()),
+        to = text(&to.to_string()),
+        platform = super::rollup::platform_kinds(),
+    )
+}
+
 pub(super) fn user_activity(
     store: &DuckStore,
     period: Period,
@@ -216,13 +251,7 @@ pub(super) fn user_activity(
                  FROM activity_daily
                  WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL
                  GROUP BY user_id),
-         last AS (SELECT user_id, max(last_at) AS last_active_at FROM (
-                      SELECT user_id, last_at FROM user_months WHERE month < DATE {month}
-                      UNION ALL
-                      SELECT user_id, last_at FROM activity_daily
-                      WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
-                        AND kind IN {platform})
-                  GROUP BY user_id)
+         last AS ({last})
          SELECT user_id, account_id, groups, email, epoch_us(seat_assigned_at),
                 coalesce(consume, 0)::BIGINT, coalesce(login, 0)::BIGINT,
                 coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
@@ -242,8 +271,7 @@ pub(super) fn user_activity(
         portal = kind_sum("portal"),
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
-        month = text(&period.to.with_day(1).unwrap_or(period.to).to_string()),
-        platform = super::rollup::platform_kinds(),
+        last = last_active_sql(store, period.to)?,
         filter = scope_filter(scope),
     );
     // Read as Arrow batches: a report over every user fetches hundreds of
@@ -431,6 +459,40 @@ mod tests {
     }
 
     /// The same counts recomputed from the raw events.
+    #[test]
+    fn last_activity_reads_user_last_only_when_every_event_is_before_the_end() {
+        let (_dir, store) = store();
+        let to = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
+        // u1's last event is on April 1: March needs the months and days.
+        let march_sql = super::last_active_sql(&store, march().to).unwrap();
+        assert!(!march_sql.contains("user_last"), "{march_sql}");
+        assert!(
+            super::last_active_sql(&store, to(1))
+                .unwrap()
+                .contains("user_last")
+        );
+        let april = Period {
+            from: to(1),
+            to: to(30),
+        };
+        let rows = store.user_activity(april, &Scope::default()).unwrap();
+        assert_eq!(
+            rows[0].last_active_at,
+            parse_timestamp("2026-04-01T00:00:00Z")
+        );
+        // Both ways agree for a period after every event.
+        let slow = store
+            .strings(&format!(
+                "SELECT * FROM ({}) ORDER BY ALL",
+                super::months_last_sql(to(30))
+            ))
+            .unwrap();
+        let fast = store
+            .strings("SELECT * FROM user_last ORDER BY ALL")
+            .unwrap();
+        assert_eq!(slow, fast);
+    }
+
     #[test]
     fn user_activity_matches_a_recomputation_from_raw_events() {
         let (_dir, store) = store();

@@ -16,7 +16,9 @@
 //! (see [`social_rows_of`]); `user_firsts` the first time each user did
 //! each event (see [`firsts_rows_of`]); `user_months` each user's last
 //! platform event per month (see [`months_rows_of`]). They follow the same
-//! write numbers.
+//! write numbers. `user_last` holds one row per user, the last platform
+//! event ever: a refresh replaces the rows of the users it saw (see
+//! [`merge_last`]), so a report up to today reads it without grouping.
 
 use duckdb::Connection;
 use tenure_core::taxonomy::DETAIL_PROPERTIES;
@@ -106,6 +108,33 @@ pub(super) fn months_rows_of(source: &str) -> String {
     )
 }
 
+/// Replaces the `user_last` rows of the users with a platform event in
+/// `source` (an events-shaped table or subquery) by the later of theirs and
+/// the new one.
+fn merge_last(conn: &Connection, source: &str) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE new_last AS
+             SELECT n.user_id, greatest(n.last_at, coalesce(o.last_at, n.last_at)) AS last_at
+             FROM (SELECT user_id, max(timestamp) AS last_at FROM {source}
+                   WHERE user_id IS NOT NULL AND kind IN {kinds} GROUP BY user_id) n
+             LEFT JOIN user_last o USING (user_id);
+         DELETE FROM user_last WHERE user_id IN (SELECT user_id FROM new_last);
+         INSERT INTO user_last SELECT user_id, last_at FROM new_last;
+         DROP TABLE new_last;",
+        kinds = platform_kinds()
+    ))?;
+    Ok(())
+}
+
+/// Fills the empty `user_last` from `user_months` (which covers the same
+/// events).
+fn last_from_months(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "INSERT INTO user_last SELECT user_id, max(last_at) FROM user_months GROUP BY user_id;",
+    )?;
+    Ok(())
+}
+
 /// The query that gives a rollup's rows for an events-shaped source.
 type RowsOf = fn(&str) -> String;
 
@@ -124,7 +153,9 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
     for (table, _) in ROLLUPS {
         conn.execute_batch(&format!("DELETE FROM {table};"))?;
     }
+    conn.execute_batch("DELETE FROM user_last;")?;
     fill(conn, ROLLUPS, "true")?;
+    last_from_months(conn)?;
     conn.execute_batch(
         "UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",
     )?;
@@ -163,6 +194,9 @@ fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<(
 /// already cover (inside the migration's transaction), so the next refresh
 /// goes on from the same mark for all.
 pub(super) fn backfill(conn: &Connection, table: &str) -> Result<()> {
+    if table == "user_last" {
+        return last_from_months(conn);
+    }
     let rollup = ROLLUPS
         .iter()
         .find(|(name, _)| *name == table)
@@ -190,6 +224,7 @@ pub(super) fn refresh(conn: &Connection) -> Result<u64> {
         for (table, rows) in ROLLUPS {
             conn.execute_batch(&format!("INSERT INTO {table} {rows};", rows = rows(&new)))?;
         }
+        merge_last(conn, &new)?;
         conn.execute_batch(&format!("UPDATE rollup_state SET write_no = {top};"))?;
         Ok(events as u64)
     })();
@@ -253,6 +288,15 @@ impl super::DuckStore {
             &months_rows_of("events"),
             "",
         )?;
-        Ok(activity + social + firsts + months)
+        let last = differ(
+            "SELECT user_id, last_at FROM user_last",
+            &format!(
+                "SELECT user_id, max(timestamp) FROM events
+                 WHERE user_id IS NOT NULL AND kind IN {} GROUP BY user_id",
+                platform_kinds()
+            ),
+            "ALL",
+        )?;
+        Ok(activity + social + firsts + months + last)
     }
 }

@@ -11,6 +11,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (5, V5),
     (6, V6),
     (7, V7),
+    (8, V8),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -20,7 +21,18 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (5, "social_events"),
     (6, "user_firsts"),
     (7, "user_months"),
+    (8, "user_last"),
 ];
+
+/// Each user's last platform event ever, one row per user (replaced, not
+/// added to, by a refresh): a report up to today reads it instead of every
+/// month of history.
+const V8: &str = r#"
+CREATE TABLE user_last (
+    user_id VARCHAR NOT NULL,
+    last_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// Each user's last platform event per UTC month (delta rows: read
 /// `max(last_at)`): a user's last activity without every day of history.

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert_eq!(store.schema_version().unwrap(), 8);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -414,6 +414,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store
             .execute(
                 "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
+                 DROP TABLE user_last;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();
@@ -424,7 +425,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store.write(&later, Dedup::Done).unwrap();
     }
     let mut store = DuckStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 7);
+    assert_eq!(store.schema_version().unwrap(), 8);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
         2,
@@ -432,6 +433,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
     );
     // One user, one event: one first time, which the later s3 keeps.
     assert_eq!(store.count("SELECT count(*) FROM user_firsts").unwrap(), 1);
+    assert_eq!(store.count("SELECT count(*) FROM user_last").unwrap(), 1);
     assert_eq!(rollup_mismatches(&mut store), 0);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
