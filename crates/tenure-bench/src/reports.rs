@@ -24,6 +24,9 @@ pub struct ReportsArgs {
     /// DuckDB's memory limit, as `store.memory_limit`.
     #[arg(long, default_value = tenure_core::config::DEFAULT_MEMORY_LIMIT)]
     memory_limit: String,
+    /// Only the cases whose label starts with one of these (repeatable).
+    #[arg(long)]
+    only: Vec<String>,
 }
 
 pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
@@ -44,6 +47,9 @@ pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
     wide.layout = Some("wide".into());
     cases.push(("activity-pivot --months 12 --layout wide".into(), wide));
     cases.push(("overview".into(), Request::new(period, Scope::default())));
+    cases.retain(|(label, _)| {
+        args.only.is_empty() || args.only.iter().any(|o| label.starts_with(o.as_str()))
+    });
     for (label, request) in cases {
         let name = label.split(' ').next().unwrap_or(&label);
         let mut seconds = Vec::new();
