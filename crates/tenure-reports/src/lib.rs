@@ -3,6 +3,7 @@
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
 mod active_rate;
+mod alive;
 mod engagement;
 mod features;
 mod levels;
@@ -23,6 +24,9 @@ pub enum ReportError {
     Param(#[from] ParamError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A model the report needs cannot be fitted to the data there is.
+    #[error(transparent)]
+    Model(#[from] tenure_models::ModelError),
 }
 
 /// What a report is asked for.
@@ -94,6 +98,7 @@ pub const NAMES: &[&str] = &[
     "account-flags",
     "features",
     "errors",
+    "alive",
 ];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
@@ -132,6 +137,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "account-flags" => monthly::flags(store, request),
         "features" => features::features(store, request),
         "errors" => features::errors(store, request),
+        "alive" => alive::report(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

@@ -26,6 +26,10 @@ pub enum ApiError {
     BadParam(#[from] tenure_core::report::ParamError),
     #[error(transparent)]
     Writer(#[from] WriterError),
+    /// The request is valid but the data cannot answer it (a model that
+    /// cannot be fitted).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -44,6 +48,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::BadParam(_) => "invalid_parameter",
+            Self::Unprocessable(_) => "model_unavailable",
             Self::Writer(WriterError::Overloaded { .. }) => "overloaded",
             Self::Writer(WriterError::Stopped) => "shutting_down",
             Self::Writer(WriterError::Store(_)) | Self::Internal(_) => "internal",
@@ -62,6 +67,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Writer(WriterError::Overloaded { .. } | WriterError::Stopped) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -77,6 +83,7 @@ impl From<tenure_reports::ReportError> for ApiError {
         match e {
             tenure_reports::ReportError::Param(p) => Self::BadParam(p),
             tenure_reports::ReportError::Store(e) => Self::Internal(e.to_string()),
+            tenure_reports::ReportError::Model(e) => Self::Unprocessable(e.to_string()),
         }
     }
 }

@@ -91,6 +91,40 @@ pub struct Scope {
     pub all_users: bool,
 }
 
+impl Scope {
+    /// Whether a user with this state is in scope (the filters a report
+    /// applies in SQL, for rows it narrows itself).
+    pub fn admits(
+        &self,
+        user_id: &str,
+        account_id: Option<&str>,
+        groups: &[String],
+        licensed: bool,
+    ) -> bool {
+        (self.all_users || licensed)
+            && (self.accounts.is_empty()
+                || account_id.is_some_and(|a| self.accounts.iter().any(|x| x == a)))
+            && (self.groups.is_empty() || groups.iter().any(|g| self.groups.contains(g)))
+            && (self.users.is_empty() || self.users.iter().any(|u| u == user_id))
+    }
+}
+
+/// A user's active days (UTC days with a platform event) up to a day,
+/// with their account, groups and licence then: what the BG/NBD model
+/// reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveDays {
+    pub user_id: String,
+    /// `None` for a user the store has no traits for.
+    pub account_id: Option<String>,
+    pub groups: Vec<String>,
+    pub licensed: bool,
+    /// How many active days.
+    pub days: u64,
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
+}
+
 /// One user's activity in a period (from the rollup), with their account
 /// and groups at the period's end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,6 +297,10 @@ pub trait Store: Send {
         rows: Rows,
         rules: &tenure_core::report::ReportsConfig,
     ) -> Result<Vec<Productivity>>;
+
+    /// Every user with an active day up to day `to` (known to the store
+    /// or not, licensed or not), sorted by account and user.
+    fn user_active_days(&self, to: chrono::NaiveDate) -> Result<Vec<ActiveDays>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

@@ -182,9 +182,9 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// The report: engagement, engagement-summary, engagement-flow,
-    /// champions, seats, seats-pending, levels, user-levels, active-rate,
-    /// monthly-activity, activity-pivot, account-flags, features, errors or
-    /// overview (a JSON document).
+    /// champions, seats, seats-pending, levels, user-levels, productivity,
+    /// active-rate, monthly-activity, activity-pivot, account-flags,
+    /// features, errors, alive or overview (a JSON document).
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

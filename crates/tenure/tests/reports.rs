@@ -347,6 +347,10 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
             "event,kind,events,users,accounts,account_share,change_pct",
         ),
         ("errors", "feature,errors,users,accounts,change_pct"),
+        (
+            "alive",
+            "user_id,account_id,active_days,recency_days,age_days,p_alive,expected_30d,expected_90d",
+        ),
     ];
     for (name, header) in headers {
         let csv = run(name, &[], "csv");
@@ -569,4 +573,81 @@ fn churning_accounts_are_flagged_before_they_churn() {
             "{id}: declined from {from}, churned {to}, flagged in {months:?}"
         );
     }
+}
+
+/// `alive`: BG/NBD on active days. Users engaging in the last month are
+/// far more likely alive than users dormant for the last three months who
+/// were active before; every row is a sane prediction.
+#[test]
+fn alive_ranks_active_users_above_lapsed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let (ok, out, err) = tenure(&[
+        "report",
+        "alive",
+        "--data",
+        &d,
+        "--as-of",
+        "2026-10-31",
+        "--all-users",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
+    let rows = csv_rows(&out);
+    let f = |r: &BTreeMap<String, String>, k: &str| r[k].parse::<f64>().unwrap();
+    for r in &rows {
+        assert!((0.0..=1.0).contains(&f(r, "p_alive")), "{r:?}");
+        assert!(f(r, "expected_30d") <= f(r, "expected_90d"), "{r:?}");
+        assert!(f(r, "active_days") >= 1.0 && f(r, "recency_days") <= f(r, "age_days"));
+    }
+    let truth = csv_rows(&std::fs::read_to_string(dir.path().join("gen/truth.csv")).unwrap());
+    let in_month = |month: &str, archetype: &str| -> BTreeSet<String> {
+        truth
+            .iter()
+            .filter(|r| r["month"] == month && r["archetype"] == archetype)
+            .map(|r| r["user_id"].clone())
+            .collect()
+    };
+    let engaging = in_month("2026-10", "engaging");
+    let dormant: BTreeSet<String> = ["2026-08", "2026-09", "2026-10"]
+        .iter()
+        .map(|m| in_month(m, "dormant"))
+        .reduce(|a, b| a.intersection(&b).cloned().collect())
+        .unwrap();
+    let mean = |users: &BTreeSet<String>| {
+        let p: Vec<f64> = rows
+            .iter()
+            .filter(|r| users.contains(&r["user_id"]))
+            .map(|r| f(r, "p_alive"))
+            .collect();
+        (p.iter().sum::<f64>() / p.len().max(1) as f64, p.len())
+    };
+    let ((alive, n_alive), (lapsed, n_lapsed)) = (mean(&engaging), mean(&dormant));
+    eprintln!("engaging: {alive:.3} over {n_alive}; lapsed: {lapsed:.3} over {n_lapsed}");
+    assert!(n_alive > 50 && n_lapsed >= 5, "{n_alive} {n_lapsed}");
+    assert!(alive > 0.9, "{alive}");
+    assert!(lapsed < alive - 0.3, "{lapsed} vs {alive}");
+}
+
+/// Without repeat activity the model cannot be fitted: the report says so.
+#[test]
+fn alive_says_when_the_model_cannot_be_fitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("one.jsonl");
+    std::fs::write(
+        &events,
+        r#"{"type":"track","messageId":"m1","userId":"u1","event":"Signed In","timestamp":"2026-10-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let d = dir.path().join("data");
+    let d = d.to_str().unwrap();
+    let (ok, _, err) = tenure(&["import", "events", "--data", d, events.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = tenure(&["report", "alive", "--data", d, "--as-of", "2026-10-31"]);
+    assert!(!ok);
+    assert!(
+        err.contains("cannot fit bgnbd: no repeat transactions"),
+        "{err}"
+    );
 }

@@ -4,6 +4,7 @@
 //! `TIMESTAMPTZ` functions are avoided). Extension auto-install and
 //! auto-load are off: this build can download nothing.
 
+mod active_days;
 mod asof;
 mod keys;
 mod productivity;
@@ -108,19 +109,37 @@ impl DuckStore {
                 known,
             });
         }
-        for (version, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
-            let tx = self.conn.transaction()?;
+        let pending: Vec<&(i64, &str)> = schema::MIGRATIONS
+            .iter()
+            .filter(|m| m.0 > current)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // Every pending migration in one transaction, then the rollups they
+        // add or reshape filled once, in their final shape.
+        let tx = self.conn.transaction()?;
+        let mut refill: Vec<&str> = Vec::new();
+        for (version, sql) in &pending {
             tx.execute_batch(sql)?;
-            for (_, table) in schema::ROLLUP_TABLES.iter().filter(|r| r.0 == *version) {
-                rollup::backfill(&tx, table)?;
-            }
             tx.execute(
                 "INSERT INTO schema_migrations VALUES (?, CAST(now() AS TIMESTAMP))",
                 [version],
             )?;
-            tx.commit()?;
-            tracing::info!(message = "Migrated store.", version, path = %self.path.display());
+            for (_, table) in schema::ROLLUP_TABLES.iter().filter(|r| r.0 == *version) {
+                if !refill.contains(table) {
+                    refill.push(table);
+                }
+            }
         }
+        rollup::backfill(&tx, &refill)?;
+        tx.commit()?;
+        tracing::info!(
+            message = "Migrated store.",
+            from = current,
+            to = pending.last().map_or(current, |m| m.0),
+            path = %self.path.display()
+        );
         Ok(())
     }
 
@@ -251,6 +270,10 @@ impl Store for DuckStore {
         rules: &tenure_core::report::ReportsConfig,
     ) -> Result<Vec<crate::Productivity>> {
         productivity::productivity(self, period, scope, rows, rules)
+    }
+
+    fn user_active_days(&self, to: chrono::NaiveDate) -> Result<Vec<crate::ActiveDays>> {
+        active_days::user_active_days(self, to)
     }
 
     fn has_no_events(&self) -> Result<bool> {

@@ -15,7 +15,7 @@
 //! needs and the daily rollup drops: message ids, recipients and answers
 //! (see [`social_rows_of`]); `user_firsts` the first time each user did
 //! each event (see [`firsts_rows_of`]); `user_months` each user's last
-//! platform event per month (see [`months_rows_of`]). They follow the same
+//! platform event and active days per month (see [`months_rows_of`]). They follow the same
 //! write numbers. `user_last` holds one row per user, the last platform
 //! event ever: a refresh replaces the rows of the users it saw (see
 //! [`merge_last`]), so a report up to today reads it without grouping.
@@ -98,11 +98,12 @@ pub(super) fn platform_kinds() -> String {
 
 /// The `user_months` rows of the events in `source`: per user and UTC
 /// month, the last platform event (a user's last activity up to any day
-/// reads whole months here and that month's days in `activity_daily`).
+/// reads whole months here and that month's days in `activity_daily`) and
+/// the days with one (bit d-1 for day d).
 pub(super) fn months_rows_of(source: &str) -> String {
     format!(
         "SELECT user_id, make_date(year(timestamp), month(timestamp), 1) AS month,
-                max(timestamp) AS last_at
+                max(timestamp) AS last_at, bit_or(1 << (day(timestamp) - 1))::INTEGER AS days
          FROM {source} WHERE user_id IS NOT NULL AND kind IN {kinds} GROUP BY ALL",
         kinds = platform_kinds()
     )
@@ -190,22 +191,27 @@ fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<(
     Ok(())
 }
 
-/// Fills one rollup added by a migration with the events the others
-/// already cover (inside the migration's transaction), so the next refresh
-/// goes on from the same mark for all.
-pub(super) fn backfill(conn: &Connection, table: &str) -> Result<()> {
-    if table == "user_last" {
-        return last_from_months(conn);
-    }
-    let rollup = ROLLUPS
+/// Fills the rollups named in `tables`, added or emptied by migrations
+/// (inside their transaction), with the events the others already cover,
+/// so the next refresh goes on from the same mark for all. `user_last`
+/// comes last, from `user_months`.
+pub(super) fn backfill(conn: &Connection, tables: &[&str]) -> Result<()> {
+    let rollups: Vec<(&str, RowsOf)> = ROLLUPS
         .iter()
-        .find(|(name, _)| *name == table)
-        .expect("a known rollup");
-    fill(
-        conn,
-        std::slice::from_ref(rollup),
-        "(write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))",
-    )
+        .filter(|(name, _)| tables.contains(name))
+        .copied()
+        .collect();
+    if !rollups.is_empty() {
+        fill(
+            conn,
+            &rollups,
+            "(write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))",
+        )?;
+    }
+    if tables.contains(&"user_last") {
+        last_from_months(conn)?;
+    }
+    Ok(())
 }
 
 /// Adds the rollup rows of the events stored since the last refresh, in one
@@ -284,7 +290,7 @@ impl super::DuckStore {
             "",
         )?;
         let months = differ(
-            "SELECT user_id, month, max(last_at) FROM user_months GROUP BY ALL",
+            "SELECT user_id, month, max(last_at), bit_or(days) FROM user_months GROUP BY ALL",
             &months_rows_of("events"),
             "",
         )?;

@@ -12,6 +12,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (6, V6),
     (7, V7),
     (8, V8),
+    (9, V9),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -22,7 +23,16 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (6, "user_firsts"),
     (7, "user_months"),
     (8, "user_last"),
+    (9, "user_months"),
 ];
+
+/// `user_months` also keeps which days of the month the user was active
+/// (bit d-1 for day d; delta rows: read `bit_or(days)`), for the active
+/// days the BG/NBD model counts. Emptied here, refilled by the backfill.
+const V9: &str = r#"
+DELETE FROM user_months;
+ALTER TABLE user_months ADD COLUMN days INTEGER DEFAULT 0;
+"#;
 
 /// Each user's last platform event ever, one row per user (replaced, not
 /// added to, by a refresh): a report up to today reads it instead of every

@@ -235,7 +235,7 @@ fn a_second_process_handle_is_refused_at_once_and_data_survives_reopen() {
                 Dedup::Done,
             )
             .unwrap();
-        assert_eq!(store.schema_version().unwrap(), 8);
+        assert_eq!(store.schema_version().unwrap(), 9);
         let stats = store.stats().unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(stats.events_by_kind.get("login"), Some(&1));
@@ -425,7 +425,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store.write(&later, Dedup::Done).unwrap();
     }
     let mut store = DuckStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 8);
+    assert_eq!(store.schema_version().unwrap(), 9);
     assert_eq!(
         store.count("SELECT count(*) FROM social_events").unwrap(),
         2,
