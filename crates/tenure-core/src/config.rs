@@ -48,6 +48,8 @@ struct FileConfig {
     reports: ReportsFile,
     #[serde(default)]
     store: StoreFile,
+    #[serde(default)]
+    health: crate::health::HealthFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -310,7 +312,8 @@ impl Config {
             ));
         }
         let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
-        let reports = reports_config(&file.reports).map_err(invalid)?;
+        let mut reports = reports_config(&file.reports).map_err(invalid)?;
+        reports.health = file.health.build().map_err(invalid)?;
         let store = StoreConfig {
             memory_limit: match &file.store.memory_limit {
                 Some(text) => memory_size(text).map_err(invalid)?,
@@ -501,6 +504,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("reports.risk_drop_pct"), "{err}");
+    }
+
+    #[test]
+    fn health_settings_come_from_the_health_table() {
+        let config = Config::from_toml(
+            "[health]\nbands = [30, 60]\n[health.weights]\ntrend = 0\n",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.reports.health.bands, [30.0, 60.0]);
+        assert_eq!(config.reports.health.weights[3], 0.0);
+        let err = Config::from_toml("[health.weights]\nmood = 1\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("health.weights.mood"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! depends on it and it depends on none of them.
 
 pub mod config;
+pub mod health;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -97,6 +97,8 @@ pub struct ReportsConfig {
     pub answer_window_days: u32,
     /// The recommended action per category, in [`Category::ALL`] order.
     pub advice: [String; 4],
+    /// The health score (`[health]`).
+    pub health: crate::health::HealthConfig,
 }
 
 impl Default for ReportsConfig {
@@ -112,6 +114,7 @@ impl Default for ReportsConfig {
             accepted_answers: vec!["yes".into(), "maybe".into()],
             answer_window_days: 30,
             advice: Category::ALL.map(|c| c.default_advice().to_string()),
+            health: crate::health::HealthConfig::default(),
         }
     }
 }

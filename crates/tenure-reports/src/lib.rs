@@ -6,6 +6,7 @@ mod active_rate;
 mod alive;
 mod engagement;
 mod features;
+mod health;
 mod levels;
 mod monthly;
 mod overview;
@@ -99,6 +100,7 @@ pub const NAMES: &[&str] = &[
     "features",
     "errors",
     "alive",
+    "health",
 ];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
@@ -138,6 +140,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "features" => features::features(store, request),
         "errors" => features::errors(store, request),
         "alive" => alive::report(store, request),
+        "health" => health::report(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

@@ -210,6 +210,18 @@ pub struct AccountAt {
     pub seats_purchased: Option<u64>,
     pub archived: bool,
     pub has_portal_access: bool,
+    /// When the account was created (the `created_at` trait, else its
+    /// first change), as the store holds it now.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// How many times an account's users did one event in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEvents {
+    pub account_id: String,
+    pub event: String,
+    pub kind: String,
+    pub events: u64,
 }
 
 /// A new key to store: its hash, never its secret.
@@ -265,6 +277,14 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<AccountActivity>>;
+
+    /// Per account and event name, the events in `period`, sorted by
+    /// account and event (the scope's account filter applies).
+    fn account_events(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<AccountEvents>>;
 
     /// Per event name (or, with `detail_of`, per detail of that event) used
     /// in `period`: events, distinct users and accounts; the scope's

@@ -351,6 +351,10 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
             "alive",
             "user_id,account_id,active_days,recency_days,age_days,p_alive,expected_30d,expected_90d",
         ),
+        (
+            "health",
+            "account_id,score,band,active_users,depth,breadth,trend,seat_activation,sentiment,explanation,profile",
+        ),
     ];
     for (name, header) in headers {
         let csv = run(name, &[], "csv");
@@ -650,4 +654,54 @@ fn alive_says_when_the_model_cannot_be_fitted() {
         err.contains("cannot fit bgnbd: no repeat transactions"),
         "{err}"
     );
+}
+
+/// `health`: each planted churning account scores below the median of the
+/// accounts that stay, and out of the green band, 20 days before it churns.
+#[test]
+fn churning_accounts_score_low_before_they_churn() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("gen/truth.json")).unwrap())
+            .unwrap();
+    let accounts = truth["accounts"].as_array().unwrap();
+    let churned: BTreeSet<&str> = accounts
+        .iter()
+        .filter(|a| a["fate"] == "churned")
+        .map(|a| a["account_id"].as_str().unwrap())
+        .collect();
+    assert!(churned.len() >= 3);
+    for a in accounts.iter().filter(|a| a["fate"] == "churned") {
+        let id = a["account_id"].as_str().unwrap();
+        let churned_at: chrono::DateTime<chrono::Utc> =
+            a["churned_at"].as_str().unwrap().parse().unwrap();
+        let day = (churned_at - chrono::Duration::days(20))
+            .date_naive()
+            .to_string();
+        let (ok, out, err) = tenure(&[
+            "report", "health", "--data", &d, "--as-of", &day, "--format", "json",
+        ]);
+        assert!(ok, "{err}");
+        let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+        let mut others: Vec<u64> = rows
+            .iter()
+            .filter(|r| !churned.contains(r["account_id"].as_str().unwrap()))
+            .map(|r| r["score"].as_u64().unwrap())
+            .collect();
+        others.sort_unstable();
+        let median = others[others.len() / 2];
+        let row = rows.iter().find(|r| r["account_id"] == id).unwrap();
+        let score = row["score"].as_u64().unwrap();
+        assert!(
+            score < median,
+            "{id} on {day}: {score} against a median of {median}"
+        );
+        assert_ne!(row["band"], "green", "{id} on {day}: {row}");
+        let explanation = row["explanation"].as_str().unwrap();
+        assert!(
+            explanation.starts_with(&format!("score {score} (")),
+            "{row}"
+        );
+    }
 }

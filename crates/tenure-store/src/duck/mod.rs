@@ -272,6 +272,14 @@ impl Store for DuckStore {
         productivity::productivity(self, period, scope, rows, rules)
     }
 
+    fn account_events(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::AccountEvents>> {
+        reports::account_events(self, period, scope)
+    }
+
     fn user_active_days(&self, to: chrono::NaiveDate) -> Result<Vec<crate::ActiveDays>> {
         active_days::user_active_days(self, to)
     }

@@ -1,7 +1,7 @@
 //! Report queries over the rollup and the state-as-of views.
 
 use super::{DuckStore, utc};
-use crate::{AccountActivity, AccountAt, EventUsage, Result, Scope, UserActivity};
+use crate::{AccountActivity, AccountAt, AccountEvents, EventUsage, Result, Scope, UserActivity};
 use chrono::Datelike;
 use duckdb::arrow::array::{Array, AsArray, Int64Array, StringArray};
 use duckdb::arrow::datatypes::Int64Type;
@@ -55,8 +55,10 @@ pub(super) fn accounts_at(
 ) -> Result<Vec<AccountAt>> {
     let filter = account_filter(scope);
     let sql = format!(
-        "SELECT account_id, name, seats_purchased, archived, has_portal_access FROM ({})
-         WHERE {filter} ORDER BY account_id",
+        "SELECT x.account_id, x.name, x.seats_purchased, x.archived, x.has_portal_access,
+                epoch_us(c.created_at)
+         FROM ({}) x LEFT JOIN accounts c ON c.id = x.account_id
+         WHERE {filter} ORDER BY x.account_id",
         store.accounts_at_sql(&format!("TIMESTAMP {}", end_of(at)))?
     );
     let mut stmt = store.conn.prepare(&sql)?;
@@ -67,6 +69,7 @@ pub(super) fn accounts_at(
             seats_purchased: r.get::<_, Option<i64>>(2)?.map(|n| n.max(0) as u64),
             archived: r.get(3)?,
             has_portal_access: r.get(4)?,
+            created_at: utc(r.get(5)?),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -97,6 +100,32 @@ pub(super) fn account_activity(
             portal_views: n(1)?,
             downloads: n(2)?,
             shares: n(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn account_events(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+) -> Result<Vec<AccountEvents>> {
+    let sql = format!(
+        "SELECT account_id, event, any_value(kind), sum(events)::BIGINT FROM activity_daily
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND account_id IS NOT NULL
+           AND event IS NOT NULL AND {filter}
+         GROUP BY account_id, event ORDER BY account_id, event",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = account_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AccountEvents {
+            account_id: r.get(0)?,
+            event: r.get(1)?,
+            kind: r.get(2)?,
+            events: r.get::<_, i64>(3)?.max(0) as u64,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
