@@ -32,6 +32,9 @@ pub struct HealthConfig {
     /// Accounts younger than this many days use `onboarding_weights`.
     pub onboarding_days: u32,
     pub onboarding_weights: PerComponent,
+    /// How many finished days back the server scores what it has not
+    /// scored yet (0: the server keeps no history).
+    pub backfill_days: u32,
 }
 
 impl Default for HealthConfig {
@@ -58,6 +61,7 @@ impl Default for HealthConfig {
             // A new account has no trend yet and is judged on getting its
             // seats used.
             onboarding_weights: [30.0, 10.0, 20.0, 0.0, 40.0, 0.0],
+            backfill_days: 30,
         }
     }
 }
@@ -72,6 +76,7 @@ pub(crate) struct HealthFile {
     weights: Option<BTreeMap<String, f64>>,
     onboarding_days: Option<u32>,
     onboarding_weights: Option<BTreeMap<String, f64>>,
+    backfill_days: Option<u32>,
 }
 
 impl HealthFile {
@@ -94,6 +99,12 @@ impl HealthFile {
         }
         if let Some(days) = self.onboarding_days {
             health.onboarding_days = days;
+        }
+        if let Some(days) = self.backfill_days {
+            if days > 3660 {
+                return Err(format!("health.backfill_days: {days} is above 3660"));
+            }
+            health.backfill_days = days;
         }
         let tables = [
             ("full_marks", &self.full_marks, &mut health.full_marks),

@@ -8,8 +8,8 @@ use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 use tenure_core::ActivityKind;
 use tenure_core::health::{COMPONENTS, HealthConfig, PerComponent};
-use tenure_core::report::{Category, Period};
-use tenure_store::Store;
+use tenure_core::report::{Category, Period, ReportsConfig};
+use tenure_store::{HealthRow, Store};
 
 /// What an account's components come from, as of one day.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -257,6 +257,76 @@ fn inputs_at(
         }
     }
     Ok(out)
+}
+
+/// The scores of `day` as the history keeps them: per live account in
+/// scope, its score, band, profile and components (value, score, points).
+pub fn day_rows(
+    store: &dyn Store,
+    request: &Request,
+    day: NaiveDate,
+) -> Result<Vec<HealthRow>, ReportError> {
+    let config = &request.config.health;
+    let mut rows = Vec::new();
+    for (account, (inputs, onboarding)) in inputs_at(store, request, day)? {
+        let h = Health::of(config, &inputs, onboarding);
+        let components: serde_json::Map<String, serde_json::Value> = COMPONENTS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let part = serde_json::json!({
+                    "value": h.values[i],
+                    "score": h.scores[i],
+                    "points": h.points[i],
+                });
+                (name.to_string(), part)
+            })
+            .collect();
+        rows.push(HealthRow {
+            account_id: account,
+            day,
+            score: (h.score * 100.0).round() / 100.0,
+            band: h.band(config).into(),
+            profile: if onboarding { "onboarding" } else { "standard" }.into(),
+            components: serde_json::Value::Object(components).to_string(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Scores every day from `from` to `to` and keeps them in the history
+/// (a day scored again is replaced). Returns the rows kept.
+pub fn keep_days(
+    store: &mut dyn Store,
+    config: &ReportsConfig,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<usize, ReportError> {
+    let mut request = Request::new(Period { from: to, to }, Default::default());
+    request.config = config.clone();
+    let mut kept = 0;
+    let mut day = from;
+    while day <= to {
+        let rows = day_rows(store, &request, day)?;
+        store.save_health(day, &rows)?;
+        kept += rows.len();
+        day = day.succ_opt().unwrap_or(to + Days::new(1));
+    }
+    Ok(kept)
+}
+
+/// `health-history`: the scores kept for the days in the period.
+pub(crate) fn history(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let mut table = Table::new(&["account_id", "date", "score", "band"]);
+    for r in store.health_history(request.period, &request.scope)? {
+        table.push(vec![
+            r.account_id.into(),
+            r.day.to_string().into(),
+            Cell::Int(r.score.round() as u64),
+            r.band.into(),
+        ]);
+    }
+    Ok(table)
 }
 
 pub(crate) const COLUMNS: &[&str] = &[

@@ -14,6 +14,7 @@ mod productivity;
 mod seats;
 mod table;
 
+pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
 pub use table::{Cell, Table};
 use tenure_core::report::{ParamError, Period, ReportsConfig};
@@ -101,6 +102,7 @@ pub const NAMES: &[&str] = &[
     "errors",
     "alive",
     "health",
+    "health-history",
 ];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
@@ -141,6 +143,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "errors" => features::errors(store, request),
         "alive" => alive::report(store, request),
         "health" => health::report(store, request),
+        "health-history" => health::history(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

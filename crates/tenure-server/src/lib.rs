@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod body;
 mod error;
+mod health_job;
 pub mod keys;
 mod metrics;
 mod reports;
@@ -82,6 +83,9 @@ pub fn prepare(
         replayed_records = info.replayed_records,
         keys = keys.len()
     );
+    if config.reports.health.backfill_days > 0 {
+        health_job::start(reader.reader()?, config.reports.clone(), clock.clone())?;
+    }
     let metrics = metrics::Metrics::new();
     metrics.dedup_ids.set(info.dedup_ids as i64);
     Ok(Arc::new(AppState {

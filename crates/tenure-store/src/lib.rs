@@ -215,6 +215,18 @@ pub struct AccountAt {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// An account's health score on one day, as kept in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthRow {
+    pub account_id: String,
+    pub day: chrono::NaiveDate,
+    pub score: f64,
+    pub band: String,
+    pub profile: String,
+    /// Per component, its value, score and points (a JSON object).
+    pub components: String,
+}
+
 /// How many times an account's users did one event in a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountEvents {
@@ -321,6 +333,20 @@ pub trait Store: Send {
     /// Every user with an active day up to day `to` (known to the store
     /// or not, licensed or not), sorted by account and user.
     fn user_active_days(&self, to: chrono::NaiveDate) -> Result<Vec<ActiveDays>>;
+
+    /// Replaces the health history of `day` by `rows` (in one transaction).
+    fn save_health(&mut self, day: chrono::NaiveDate, rows: &[HealthRow]) -> Result<()>;
+
+    /// The health history for the days in `period`, sorted by account and
+    /// day (the scope's account filter applies).
+    fn health_history(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<HealthRow>>;
+
+    /// The last day with a health score kept, if any.
+    fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>>;
 
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;

@@ -30,6 +30,9 @@ pub enum Command {
     /// Add the events stored since the last refresh to the report rollups
     /// (the server does it every `ingest.rollup_interval_secs`).
     Refresh(RefreshArgs),
+    /// Score account health for past days and keep the scores (what
+    /// `health-history` reports; the server scores each finished day).
+    Health(HealthArgs),
     /// Generate a realistic SaaS usage dataset with planted ground truth.
     Gen(GenArgs),
 }
@@ -258,6 +261,18 @@ pub struct RefreshArgs {
     /// Rebuild the rollups from every stored event instead.
     #[arg(long)]
     pub rebuild: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// First day to score (YYYY-MM-DD, UTC; default: --to).
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day to score (default: yesterday, UTC).
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Args)]

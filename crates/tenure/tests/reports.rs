@@ -705,3 +705,115 @@ fn churning_accounts_score_low_before_they_churn() {
         );
     }
 }
+
+/// `tenure health` keeps each day's scores; `health-history` reads them and
+/// they are the scores `health` gives as of that day. The server scores
+/// the finished days it has not scored yet (`health.backfill_days` back).
+#[test]
+fn health_history_keeps_each_days_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let (ok, out, err) = tenure(&[
+        "health",
+        "--data",
+        &d,
+        "--from",
+        "2026-08-01",
+        "--to",
+        "2026-08-03",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("for 3 days"), "{out}");
+    let json = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["report"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data", &d, "--format", "json"]);
+        let (ok, out, err) = tenure(&all);
+        assert!(ok, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let history = json(&[
+        "health-history",
+        "--from",
+        "2026-08-01",
+        "--to",
+        "2026-08-03",
+    ]);
+    let scored = json(&["health", "--as-of", "2026-08-02"]);
+    assert!(scored.len() > 10);
+    assert_eq!(history.len(), 3 * scored.len());
+    for row in &scored {
+        let kept = history
+            .iter()
+            .find(|h| h["account_id"] == row["account_id"] && h["date"] == "2026-08-02")
+            .unwrap_or_else(|| panic!("{row}"));
+        assert_eq!(kept["score"], row["score"], "{row}");
+        assert_eq!(kept["band"], row["band"], "{row}");
+    }
+    // Scoring a day again replaces it.
+    let (ok, _, err) = tenure(&[
+        "health",
+        "--data",
+        &d,
+        "--from",
+        "2026-08-02",
+        "--to",
+        "2026-08-02",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        json(&[
+            "health-history",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-03"
+        ])
+        .len(),
+        history.len()
+    );
+    let (ok, _, err) = tenure(&[
+        "health",
+        "--data",
+        &d,
+        "--from",
+        "2026-08-03",
+        "--to",
+        "2026-08-01",
+    ]);
+    assert!(!ok && err.contains("from"), "{err}");
+
+    // The server catches up on the two finished days before today.
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(&config, "[health]\nbackfill_days = 2\n").unwrap();
+    let admin = common::create_key(Path::new(&d), &["--role", "admin"]);
+    let server = common::Server::start_with(Path::new(&d), &["--config", config.to_str().unwrap()]);
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today - chrono::Days::new(2), today - chrono::Days::new(1));
+    let http = common::client();
+    let url = server.url(&format!(
+        "/api/v1/reports/health-history?from={from}&to={to}"
+    ));
+    let mut rows = Vec::new();
+    for _ in 0..600 {
+        let body = http
+            .get(&url)
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        rows = serde_json::from_str::<Vec<Value>>(&body).unwrap();
+        let days: BTreeSet<&str> = rows.iter().map(|r| r["date"].as_str().unwrap()).collect();
+        if days.len() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let days: BTreeSet<&str> = rows.iter().map(|r| r["date"].as_str().unwrap()).collect();
+    assert_eq!(
+        days,
+        BTreeSet::from([from.to_string().as_str(), to.to_string().as_str()])
+    );
+    assert!(server.stop().success());
+}

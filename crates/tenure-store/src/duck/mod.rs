@@ -6,6 +6,7 @@
 
 mod active_days;
 mod asof;
+mod health;
 mod keys;
 mod productivity;
 mod read;
@@ -278,6 +279,22 @@ impl Store for DuckStore {
         scope: &crate::Scope,
     ) -> Result<Vec<crate::AccountEvents>> {
         reports::account_events(self, period, scope)
+    }
+
+    fn save_health(&mut self, day: chrono::NaiveDate, rows: &[crate::HealthRow]) -> Result<()> {
+        health::save(self, day, rows)
+    }
+
+    fn health_history(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::HealthRow>> {
+        health::history(self, period, scope)
+    }
+
+    fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>> {
+        health::last_day(self)
     }
 
     fn user_active_days(&self, to: chrono::NaiveDate) -> Result<Vec<crate::ActiveDays>> {

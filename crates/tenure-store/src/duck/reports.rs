@@ -40,7 +40,7 @@ pub(super) fn end_of(to: chrono::NaiveDate) -> String {
 }
 
 /// The scope's account filter on a row with `account_id`.
-fn account_filter(scope: &Scope) -> String {
+pub(super) fn account_filter(scope: &Scope) -> String {
     if scope.accounts.is_empty() {
         "true".to_string()
     } else {

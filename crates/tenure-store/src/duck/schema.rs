@@ -13,6 +13,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (7, V7),
     (8, V8),
     (9, V9),
+    (10, V10),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -25,6 +26,20 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (8, "user_last"),
     (9, "user_months"),
 ];
+
+/// Each account's health score per day it was scored (one row per account
+/// and day: scoring a day again replaces its rows).
+const V10: &str = r#"
+CREATE TABLE health_daily (
+    account_id VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    score DOUBLE NOT NULL,
+    band VARCHAR NOT NULL,
+    profile VARCHAR NOT NULL,
+    components JSON NOT NULL,
+    computed_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// `user_months` also keeps which days of the month the user was active
 /// (bit d-1 for day d; delta rows: read `bit_or(days)`), for the active

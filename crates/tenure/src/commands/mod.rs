@@ -3,6 +3,7 @@
 
 mod demo;
 mod generate;
+mod health;
 mod import;
 mod keys;
 mod refresh;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Stats(args) => stats::run(args),
         Command::Refresh(args) => refresh::run(args),
+        Command::Health(args) => health::run(args),
         Command::Report(args) => report::run(*args),
         Command::Gen(args) => generate::run(args),
     }

@@ -1,0 +1,143 @@
+//! The health history: one row per account and day scored.
+
+use super::DuckStore;
+use super::reports::{account_filter, text};
+use crate::{HealthRow, Result, Scope, StoreError};
+use chrono::NaiveDate;
+use duckdb::params;
+use tenure_core::report::Period;
+
+pub(super) fn save(store: &mut DuckStore, day: NaiveDate, rows: &[HealthRow]) -> Result<()> {
+    if store.pending.is_some() {
+        return Err(StoreError::Invalid(
+            "save_health called inside a write".into(),
+        ));
+    }
+    if let Some(other) = rows.iter().find(|r| r.day != day) {
+        return Err(StoreError::Invalid(format!(
+            "save_health: a row of {} among those of {day}",
+            other.day
+        )));
+    }
+    let tx = store.conn.transaction()?;
+    tx.execute(
+        "DELETE FROM health_daily WHERE day = CAST(? AS DATE)",
+        [day.to_string()],
+    )?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO health_daily VALUES
+             (?, CAST(? AS DATE), ?, ?, ?, ?, CAST(now() AS TIMESTAMP))",
+        )?;
+        for r in rows {
+            stmt.execute(params![
+                r.account_id,
+                r.day.to_string(),
+                r.score,
+                r.band,
+                r.profile,
+                r.components
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn history(store: &DuckStore, period: Period, scope: &Scope) -> Result<Vec<HealthRow>> {
+    let sql = format!(
+        "SELECT account_id, strftime(day, '%Y-%m-%d'), score, band, profile, components::VARCHAR
+         FROM health_daily
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND {filter}
+         ORDER BY account_id, day",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = account_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let day: String = r.get(1)?;
+        Ok(HealthRow {
+            account_id: r.get(0)?,
+            day: day.parse().unwrap_or_default(),
+            score: r.get(2)?,
+            band: r.get(3)?,
+            profile: r.get(4)?,
+            components: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn last_day(store: &DuckStore) -> Result<Option<NaiveDate>> {
+    let day: Option<String> = store.conn.query_row(
+        "SELECT strftime(max(day), '%Y-%m-%d') FROM health_daily",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(day.and_then(|d| d.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::DuckStore;
+    use crate::{HealthRow, Scope, Store};
+    use chrono::NaiveDate;
+    use tenure_core::report::Period;
+
+    fn row(account: &str, day: NaiveDate, score: f64) -> HealthRow {
+        HealthRow {
+            account_id: account.into(),
+            day,
+            score,
+            band: "green".into(),
+            profile: "standard".into(),
+            components: r#"{"active_users": 50}"#.into(),
+        }
+    }
+
+    #[test]
+    fn scoring_a_day_again_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 9, d).unwrap();
+        assert_eq!(store.last_health_day().unwrap(), None);
+        store
+            .save_health(day(1), &[row("a1", day(1), 80.0), row("a2", day(1), 30.0)])
+            .unwrap();
+        store
+            .save_health(day(2), &[row("a1", day(2), 75.0)])
+            .unwrap();
+        store
+            .save_health(day(1), &[row("a1", day(1), 81.0)])
+            .unwrap();
+        assert_eq!(store.last_health_day().unwrap(), Some(day(2)));
+        let all = Period {
+            from: day(1),
+            to: day(30),
+        };
+        let got = store.health_history(all, &Scope::default()).unwrap();
+        assert_eq!(got, vec![row("a1", day(1), 81.0), row("a1", day(2), 75.0)]);
+        let one = Scope {
+            accounts: vec!["a2".into()],
+            ..Scope::default()
+        };
+        assert!(store.health_history(all, &one).unwrap().is_empty());
+        let first = Period {
+            from: day(1),
+            to: day(1),
+        };
+        assert_eq!(
+            store
+                .health_history(first, &Scope::default())
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            store
+                .save_health(day(3), &[row("a1", day(2), 1.0)])
+                .is_err()
+        );
+    }
+}
