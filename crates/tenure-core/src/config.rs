@@ -50,6 +50,8 @@ struct FileConfig {
     store: StoreFile,
     #[serde(default)]
     health: crate::health::HealthFile,
+    #[serde(default)]
+    alerts: crate::alerts::AlertsFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -314,6 +316,7 @@ impl Config {
         let taxonomy = Taxonomy::from_config(&file.taxonomy).map_err(invalid)?;
         let mut reports = reports_config(&file.reports).map_err(invalid)?;
         reports.health = file.health.build().map_err(invalid)?;
+        reports.alerts = file.alerts.build().map_err(invalid)?;
         let store = StoreConfig {
             memory_limit: match &file.store.memory_limit {
                 Some(text) => memory_size(text).map_err(invalid)?,
@@ -519,6 +522,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("health.weights.mood"), "{err}");
+        let err = Config::from_toml("[alerts]\ndrop_pct = 200\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("alerts.drop_pct"), "{err}");
+        let config =
+            Config::from_toml("[alerts]\nmin_weekly_events = 20\n", Overrides::default()).unwrap();
+        assert_eq!(config.reports.alerts.min_weekly_events, 20.0);
     }
 
     #[test]

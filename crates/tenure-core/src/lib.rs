@@ -4,6 +4,7 @@
 //! This crate does no I/O beyond reading a config file; every other crate
 //! depends on it and it depends on none of them.
 
+pub mod alerts;
 pub mod config;
 pub mod health;
 pub mod model;

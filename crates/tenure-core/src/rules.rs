@@ -99,6 +99,8 @@ pub struct ReportsConfig {
     pub advice: [String; 4],
     /// The health score (`[health]`).
     pub health: crate::health::HealthConfig,
+    /// Alerts (`[alerts]`).
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 impl Default for ReportsConfig {
@@ -115,6 +117,7 @@ impl Default for ReportsConfig {
             answer_window_days: 30,
             advice: Category::ALL.map(|c| c.default_advice().to_string()),
             health: crate::health::HealthConfig::default(),
+            alerts: crate::alerts::AlertsConfig::default(),
         }
     }
 }

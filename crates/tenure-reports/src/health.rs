@@ -197,7 +197,7 @@ fn days_before(day: NaiveDate, n: u64) -> NaiveDate {
 }
 
 /// Each live account's inputs and whether it is onboarding, as of `day`.
-fn inputs_at(
+pub(crate) fn inputs_at(
     store: &dyn Store,
     request: &Request,
     day: NaiveDate,

@@ -3,6 +3,7 @@
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
 mod active_rate;
+mod alerts;
 mod alive;
 mod engagement;
 mod features;
@@ -14,6 +15,7 @@ mod productivity;
 mod seats;
 mod table;
 
+pub use alerts::{evaluate_days as evaluate_alerts, set_status as set_alert_status};
 pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
 pub use table::{Cell, Table};
@@ -103,6 +105,7 @@ pub const NAMES: &[&str] = &[
     "alive",
     "health",
     "health-history",
+    "alerts",
 ];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
@@ -144,6 +147,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "alive" => alive::report(store, request),
         "health" => health::report(store, request),
         "health-history" => health::history(store, request),
+        "alerts" => alerts::report(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

@@ -6,11 +6,12 @@
 //! trait. [`serve`] runs until the shutdown future resolves, then finishes
 //! in-flight requests and lets the writer commit what is queued.
 
+mod alerts_api;
 mod api;
 mod auth;
 mod body;
+mod daily;
 mod error;
-mod health_job;
 pub mod keys;
 mod metrics;
 mod reports;
@@ -84,7 +85,7 @@ pub fn prepare(
         keys = keys.len()
     );
     if config.reports.health.backfill_days > 0 {
-        health_job::start(reader.reader()?, config.reports.clone(), clock.clone())?;
+        daily::start(reader.reader()?, config.reports.clone(), clock.clone())?;
     }
     let metrics = metrics::Metrics::new();
     metrics.dedup_ids.set(info.dedup_ids as i64);
@@ -111,6 +112,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/alias", post(segment_api::alias))
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/reports/{name}", get(reports::report))
+        .route("/api/v1/alerts/{id}/{action}", post(alerts_api::set_status))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)

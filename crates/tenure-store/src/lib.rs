@@ -215,6 +215,22 @@ pub struct AccountAt {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// An alert as stored (see [`tenure_core::alerts::AlertStatus`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub alert_id: String,
+    pub account_id: String,
+    /// `feature_drop`, `health_band_fall`, `champion_lost`, `seats_pending`.
+    pub kind: String,
+    /// The feature or user it is about; empty for the whole account.
+    pub subject: String,
+    pub opened_on: chrono::NaiveDate,
+    pub status: tenure_core::alerts::AlertStatus,
+    pub snoozed_until: Option<chrono::NaiveDate>,
+    pub resolved_on: Option<chrono::NaiveDate>,
+    pub reason: String,
+}
+
 /// An account's health score on one day, as kept in the history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthRow {
@@ -344,6 +360,12 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<HealthRow>>;
+
+    /// Every stored alert of the accounts in scope, oldest first.
+    fn alerts(&self, scope: &Scope) -> Result<Vec<Alert>>;
+
+    /// Stores `alerts`, replacing those with the same ids (one transaction).
+    fn save_alerts(&mut self, alerts: &[Alert]) -> Result<()>;
 
     /// The last day with a health score kept, if any.
     fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>>;

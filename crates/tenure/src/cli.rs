@@ -33,6 +33,9 @@ pub enum Command {
     /// Score account health for past days and keep the scores (what
     /// `health-history` reports; the server scores each finished day).
     Health(HealthArgs),
+    /// Evaluate alerts for past days, snooze or close one.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Generate a realistic SaaS usage dataset with planted ground truth.
     Gen(GenArgs),
 }
@@ -273,6 +276,38 @@ pub struct HealthArgs {
     /// Last day to score (default: yesterday, UTC).
     #[arg(long)]
     pub to: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Evaluate the alerts of each day from --from to --to, in order (the
+    /// server evaluates each finished day itself).
+    Evaluate {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// First day (YYYY-MM-DD, UTC; default: --to).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (default: yesterday, UTC).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
+    /// Hide an alert until a day; it opens again then if its cause holds.
+    Snooze {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The alert's id (`tenure report alerts`).
+        id: String,
+        /// The day it opens again (YYYY-MM-DD).
+        #[arg(long)]
+        until: chrono::NaiveDate,
+    },
+    /// Close an alert: it stays closed while its cause holds.
+    Close {
+        #[command(flatten)]
+        store: StoreArgs,
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -817,3 +817,158 @@ fn health_history_keeps_each_days_scores() {
     );
     assert!(server.stop().success());
 }
+
+/// Alerts: evaluated day by day, one live alert per cause, listed with a
+/// reason; closed and snoozed by the CLI and the API.
+#[test]
+fn alerts_are_evaluated_listed_closed_and_snoozed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let (ok, out, err) = tenure(&[
+        "alerts",
+        "evaluate",
+        "--data",
+        &d,
+        "--from",
+        "2026-08-01",
+        "--to",
+        "2026-08-10",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("over 10 days"), "{out}");
+    let list = || -> Vec<Value> {
+        let (ok, out, err) = tenure(&[
+            "report",
+            "alerts",
+            "--data",
+            &d,
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-31",
+            "--format",
+            "json",
+        ]);
+        assert!(ok, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let alerts = list();
+    assert!(alerts.len() >= 3, "{alerts:?}");
+    let mut live = BTreeSet::new();
+    for a in &alerts {
+        let kind = a["kind"].as_str().unwrap();
+        assert!(
+            [
+                "feature_drop",
+                "health_band_fall",
+                "champion_lost",
+                "seats_pending"
+            ]
+            .contains(&kind),
+            "{a}"
+        );
+        assert!(!a["reason"].as_str().unwrap().is_empty(), "{a}");
+        if a["status"] != "resolved" {
+            let key = (
+                a["account_id"].to_string(),
+                a["kind"].to_string(),
+                a["feature"].to_string(),
+                a["user_id"].to_string(),
+            );
+            assert!(live.insert(key), "two live alerts for one cause: {a}");
+        }
+    }
+    let open: Vec<&str> = alerts
+        .iter()
+        .filter(|a| a["status"] == "open")
+        .map(|a| a["alert_id"].as_str().unwrap())
+        .collect();
+    assert!(open.len() >= 2, "{alerts:?}");
+    let (ok, out, err) = tenure(&["alerts", "close", "--data", &d, open[0]]);
+    assert!(ok, "{err}");
+    assert!(out.contains("closed"), "{out}");
+    let (ok, _, err) = tenure(&[
+        "alerts",
+        "snooze",
+        "--data",
+        &d,
+        open[1],
+        "--until",
+        "2026-09-30",
+    ]);
+    assert!(ok, "{err}");
+    let status = |id: &str| -> String {
+        let a = list().into_iter().find(|a| a["alert_id"] == id).unwrap();
+        a["status"].as_str().unwrap().to_string()
+    };
+    // A closed alert stays closed while its cause holds (or resolves).
+    let (ok, _, err) = tenure(&[
+        "alerts",
+        "evaluate",
+        "--data",
+        &d,
+        "--from",
+        "2026-08-11",
+        "--to",
+        "2026-08-11",
+    ]);
+    assert!(ok, "{err}");
+    assert!(["closed", "resolved"].contains(&status(open[0]).as_str()));
+    assert!(["snoozed", "resolved"].contains(&status(open[1]).as_str()));
+    let (ok, _, err) = tenure(&["alerts", "close", "--data", &d, "al-nonesuch"]);
+    assert!(!ok && err.contains("no such alert"), "{err}");
+
+    // Over HTTP: an admin closes, a viewer may not, bad requests say why.
+    let admin = common::create_key(Path::new(&d), &["--role", "admin"]);
+    let viewer = common::create_key(Path::new(&d), &["--role", "viewer"]);
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(&config, "[health]\nbackfill_days = 0\n").unwrap();
+    let server = common::Server::start_with(Path::new(&d), &["--config", config.to_str().unwrap()]);
+    let http = common::client();
+    let post = |path: &str, key: &str| {
+        let r = http.post(server.url(path)).bearer_auth(key).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let target = list_open_over_http(&http, &server, &admin);
+    let (status, body) = post(&format!("/api/v1/alerts/{target}/close"), &viewer);
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post(&format!("/api/v1/alerts/{target}/snooze"), &admin);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("until"), "{body}");
+    let (status, body) = post(
+        &format!("/api/v1/alerts/{target}/snooze?until=2026-12-01"),
+        &admin,
+    );
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (answer["status"].as_str(), answer["snoozed_until"].as_str()),
+        (Some("snoozed"), Some("2026-12-01"))
+    );
+    let (status, _) = post("/api/v1/alerts/al-nonesuch/close", &admin);
+    assert_eq!(status, 404);
+    assert!(server.stop().success());
+}
+
+/// The id of an open alert, read over HTTP.
+fn list_open_over_http(
+    http: &reqwest::blocking::Client,
+    server: &common::Server,
+    key: &str,
+) -> String {
+    let url = server.url("/api/v1/reports/alerts?from=2026-08-01&to=2026-08-31");
+    let rows: Vec<Value> = serde_json::from_str(
+        &http
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    rows.iter()
+        .find(|a| a["status"] == "open")
+        .map(|a| a["alert_id"].as_str().unwrap().to_string())
+        .expect("an open alert")
+}

@@ -5,6 +5,7 @@
 //! auto-load are off: this build can download nothing.
 
 mod active_days;
+mod alerts;
 mod asof;
 mod health;
 mod keys;
@@ -291,6 +292,14 @@ impl Store for DuckStore {
         scope: &crate::Scope,
     ) -> Result<Vec<crate::HealthRow>> {
         health::history(self, period, scope)
+    }
+
+    fn alerts(&self, scope: &crate::Scope) -> Result<Vec<crate::Alert>> {
+        alerts::list(self, scope)
+    }
+
+    fn save_alerts(&mut self, alerts: &[crate::Alert]) -> Result<()> {
+        alerts::save(self, alerts)
     }
 
     fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>> {

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (8, V8),
     (9, V9),
     (10, V10),
+    (11, V11),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -26,6 +27,22 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (8, "user_last"),
     (9, "user_months"),
 ];
+
+/// Alerts (see `tenure_core::alerts`): one row per alert, updated in place.
+const V11: &str = r#"
+CREATE TABLE alerts (
+    alert_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    opened_on DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    snoozed_until DATE,
+    resolved_on DATE,
+    reason VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// Each account's health score per day it was scored (one row per account
 /// and day: scoring a day again replaces its rows).

@@ -9,15 +9,7 @@ use tenure_store::Store;
 
 pub fn run(args: HealthArgs) -> anyhow::Result<()> {
     let config = load_config(&args.store, Overrides::default())?;
-    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
-    let to = args.to.unwrap_or(yesterday);
-    let from = args.from.unwrap_or(to);
-    if from > to {
-        return Err(ParamError::new("from", format!("{from} is after --to {to}")).into());
-    }
-    if (to - from).num_days() > 3660 {
-        return Err(ParamError::new("from", "more than ten years of days to score").into());
-    }
+    let (from, to) = days(args.from, args.to)?;
     let mut store = open_store(&config)?;
     store.refresh_rollups()?;
     let started = Instant::now();
@@ -28,4 +20,24 @@ pub fn run(args: HealthArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The days from `from` (default: `to`) to `to` (default: yesterday, UTC).
+pub(super) fn days(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ParamError> {
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let to = to.unwrap_or(yesterday);
+    let from = from.unwrap_or(to);
+    if from > to {
+        return Err(ParamError::new(
+            "from",
+            format!("{from} is after --to {to}"),
+        ));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(ParamError::new("from", "more than ten years of days"));
+    }
+    Ok((from, to))
 }

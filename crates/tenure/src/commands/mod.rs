@@ -1,6 +1,7 @@
 //! One module per subcommand. Each opens the store itself; if a server
 //! holds it, the store says so at once instead of waiting.
 
+mod alerts;
 mod demo;
 mod generate;
 mod health;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(args) => stats::run(args),
         Command::Refresh(args) => refresh::run(args),
         Command::Health(args) => health::run(args),
+        Command::Alerts(cmd) => alerts::run(cmd),
         Command::Report(args) => report::run(*args),
         Command::Gen(args) => generate::run(args),
     }

@@ -1,7 +1,8 @@
-//! The health history: every finished UTC day scored once and kept, on a
-//! thread of its own with its own store connection (ingestion goes on
-//! beside it). At start it catches up on the last `health.backfill_days`
-//! days it has not scored, then checks every ten minutes for a new day.
+//! The daily work: every finished UTC day's health scores kept and its
+//! alerts evaluated, once, on a thread of its own with its own store
+//! connection (ingestion goes on beside it). At start it catches up on the
+//! last `health.backfill_days` days it has not scored, then checks every
+//! ten minutes for a new day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,13 +18,13 @@ pub(crate) fn start(
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
-        .name("health".into())
+        .name("daily".into())
         .spawn(move || {
             loop {
                 match catch_up(store.as_mut(), &config, clock.as_ref()) {
                     Ok(0) => {}
-                    Ok(kept) => tracing::info!(message = "Health scores kept.", scores = kept),
-                    Err(error) => tracing::error!(message = "Scoring health failed.", %error),
+                    Ok(days) => tracing::info!(message = "Health scored, alerts evaluated.", days),
+                    Err(error) => tracing::error!(message = "The daily work failed.", %error),
                 }
                 std::thread::sleep(CHECK_EVERY);
             }
@@ -31,7 +32,8 @@ pub(crate) fn start(
     Ok(())
 }
 
-/// Scores the finished days not scored yet, at most `backfill_days` back.
+/// Scores the finished days not scored yet, at most `backfill_days` back,
+/// then evaluates their alerts. Returns how many days.
 fn catch_up(
     store: &mut dyn Store,
     config: &ReportsConfig,
@@ -47,5 +49,7 @@ fn catch_up(
     if from > yesterday {
         return Ok(0);
     }
-    tenure_reports::keep_health_days(store, config, from, yesterday)
+    tenure_reports::keep_health_days(store, config, from, yesterday)?;
+    tenure_reports::evaluate_alerts(store, config, from, yesterday)?;
+    Ok((yesterday - from).num_days() as usize + 1)
 }
