@@ -41,7 +41,7 @@ pub struct AlertsConfig {
     pub min_weekly_events: f64,
     /// ... and so few events would happen by chance at most this often
     /// (the Poisson probability of as few at that average): a 50% drop
-    /// from 6 a week is noise, from 60 it is not.
+    /// from 10 a week is noise, from 60 it is not.
     pub max_chance: f64,
 }
 
@@ -49,8 +49,8 @@ impl Default for AlertsConfig {
     fn default() -> Self {
         Self {
             drop_pct: 50.0,
-            min_weekly_events: 5.0,
-            max_chance: 0.01,
+            min_weekly_events: 10.0,
+            max_chance: 0.001,
         }
     }
 }

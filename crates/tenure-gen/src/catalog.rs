@@ -147,15 +147,9 @@ pub const ERROR_FEATURES: &[(u8, f64)] = &[
     (7, 0.02),
 ];
 
-/// Events a planted drop can hit (a feature that breaks for an account).
-pub const DROP_EVENTS: &[u8] = &[
-    SEARCH,
-    COMPANY_VIEWED,
-    PROFILE,
-    INSIGHT_SHARED,
-    COMPANY_FOLLOWED,
-    PORTAL_VIEWED,
-];
+/// Events a planted drop can hit (a feature that breaks for an account):
+/// the key features used most.
+pub const DROP_EVENTS: &[u8] = &[SEARCH, COMPANY_VIEWED, PROFILE, INSIGHT_SHARED];
 
 pub const ERROR_CODES: &[&str] = &["timeout", "server_error", "not_found", "rate_limited"];
 pub const CHANNELS: &[&str] = &["email", "linkedin", "twitter", "watchlist"];

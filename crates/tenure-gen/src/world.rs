@@ -4,7 +4,7 @@
 //! month (see `activity`).
 
 use crate::calendar::{Calendar, DAY, WEEK};
-use crate::catalog::{DROP_EVENTS, PORTAL_VIEWED};
+use crate::catalog::DROP_EVENTS;
 use crate::params::Params;
 use crate::rng::{stream, tag};
 use rand::Rng;
@@ -490,15 +490,18 @@ fn pick_team(r: &mut impl Rng) -> u8 {
     }
 }
 
+/// Drops are planted in accounts at least this large: there the broken
+/// feature is used tens of times a week, so its drop shows in a week of
+/// data (in a small account a feature used twice a week cannot drop
+/// visibly).
+pub const DROP_MIN_USERS: u32 = 80;
+
 fn plan_drop(p: &Params, cal: &Calendar, a: u32, account: &Account) -> Option<Drop> {
     let mut r = stream(p.seed, tag::ACCOUNT, u64::from(a), 1);
-    if account.user_count < 4 || !r.random_bool(0.15) {
+    if account.user_count < DROP_MIN_USERS || !r.random_bool(0.5) {
         return None;
     }
     let event = DROP_EVENTS[r.random_range(0..DROP_EVENTS.len())];
-    if event == PORTAL_VIEWED && !account.portal {
-        return None;
-    }
     let lo = account.created.max(cal.start) + 6 * WEEK;
     let quiet_until = match account.fate {
         Fate::Churns { decline, .. } => decline,

@@ -86,11 +86,21 @@ pub(crate) fn advance(stored: &[Alert], firing: &[Firing], day: NaiveDate) -> Ve
     changed
 }
 
-/// Every cause that holds on `day`, per live account.
+/// The alert kinds, in the order they are evaluated.
+pub const KINDS: [&str; 4] = [
+    "feature_drop",
+    "health_band_fall",
+    "champion_lost",
+    "seats_pending",
+];
+
+/// Every cause of the `kinds` asked for that holds on `day`, per live
+/// account.
 pub(crate) fn firing_on(
     store: &dyn Store,
     config: &ReportsConfig,
     day: NaiveDate,
+    kinds: &[&str],
 ) -> Result<Vec<Firing>, ReportError> {
     let mut request = Request::new(Period { from: day, to: day }, Scope::default());
     request.config = config.clone();
@@ -100,9 +110,20 @@ pub(crate) fn firing_on(
         .filter(|a| !a.archived)
         .map(|a| a.account_id)
         .collect();
-    let mut out = feature_drops(store, config, day, &live)?;
-    out.extend(band_falls(store, &request, day)?);
-    out.extend(users(store, config, day, &live)?);
+    let mut out = Vec::new();
+    if kinds.contains(&"feature_drop") {
+        out.extend(feature_drops(store, config, day, &live)?);
+    }
+    if kinds.contains(&"health_band_fall") {
+        out.extend(band_falls(store, &request, day)?);
+    }
+    if kinds.contains(&"champion_lost") || kinds.contains(&"seats_pending") {
+        out.extend(
+            users(store, config, day, &live)?
+                .into_iter()
+                .filter(|f| kinds.contains(&f.kind)),
+        );
+    }
     out.sort_by(|a, b| {
         (&a.account_id, a.kind, &a.subject).cmp(&(&b.account_id, b.kind, &b.subject))
     });
@@ -306,19 +327,31 @@ fn users(
     Ok(out)
 }
 
-/// Evaluates the alerts of every day from `from` to `to`, in order, and
-/// stores what changed. Returns the alerts opened.
+/// Evaluates the alerts of `kinds` (all of [`KINDS`] when empty) for
+/// every day from `from` to `to`, in order, and stores what changed;
+/// alerts of other kinds are left as they are. Returns the alerts opened.
 pub fn evaluate_days(
     store: &mut dyn Store,
     config: &ReportsConfig,
     from: NaiveDate,
     to: NaiveDate,
+    kinds: &[&str],
 ) -> Result<usize, ReportError> {
+    let kinds: Vec<&str> = if kinds.is_empty() {
+        KINDS.to_vec()
+    } else {
+        kinds.to_vec()
+    };
     let mut opened = 0;
     let mut day = from;
     while day <= to {
-        let firing = firing_on(store, config, day)?;
-        let changes = advance(&store.alerts(&Scope::default())?, &firing, day);
+        let firing = firing_on(store, config, day, &kinds)?;
+        let stored: Vec<Alert> = store
+            .alerts(&Scope::default())?
+            .into_iter()
+            .filter(|a| kinds.contains(&a.kind.as_str()))
+            .collect();
+        let changes = advance(&stored, &firing, day);
         opened += changes
             .iter()
             .filter(|a| a.opened_on == day && a.status == AlertStatus::Open)

@@ -15,7 +15,9 @@ mod productivity;
 mod seats;
 mod table;
 
-pub use alerts::{evaluate_days as evaluate_alerts, set_status as set_alert_status};
+pub use alerts::{
+    KINDS as ALERT_KINDS, evaluate_days as evaluate_alerts, set_status as set_alert_status,
+};
 pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
 pub use table::{Cell, Table};

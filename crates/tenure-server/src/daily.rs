@@ -50,6 +50,6 @@ fn catch_up(
         return Ok(0);
     }
     tenure_reports::keep_health_days(store, config, from, yesterday)?;
-    tenure_reports::evaluate_alerts(store, config, from, yesterday)?;
+    tenure_reports::evaluate_alerts(store, config, from, yesterday, &[])?;
     Ok((yesterday - from).num_days() as usize + 1)
 }

@@ -291,6 +291,10 @@ pub enum AlertsCommand {
         /// Last day (default: yesterday, UTC).
         #[arg(long)]
         to: Option<chrono::NaiveDate>,
+        /// Only these kinds (repeatable; default: every kind). Alerts of
+        /// other kinds are left as they are.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
     },
     /// Hide an alert until a day; it opens again then if its cause holds.
     Snooze {

@@ -10,13 +10,29 @@ use tenure_store::Store;
 
 pub fn run(cmd: AlertsCommand) -> anyhow::Result<()> {
     match cmd {
-        AlertsCommand::Evaluate { store, from, to } => {
+        AlertsCommand::Evaluate {
+            store,
+            from,
+            to,
+            kinds,
+        } => {
             let config = load_config(&store, Overrides::default())?;
             let (from, to) = days(from, to)?;
+            if let Some(bad) = kinds
+                .iter()
+                .find(|k| !tenure_reports::ALERT_KINDS.contains(&k.as_str()))
+            {
+                anyhow::bail!(
+                    "kind: {bad:?} is not one of {}",
+                    tenure_reports::ALERT_KINDS.join(", ")
+                );
+            }
+            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
             let mut store = open_store(&config)?;
             store.refresh_rollups()?;
             let started = Instant::now();
-            let opened = tenure_reports::evaluate_alerts(&mut store, &config.reports, from, to)?;
+            let opened =
+                tenure_reports::evaluate_alerts(&mut store, &config.reports, from, to, &kinds)?;
             println!(
                 "alerts: {opened} opened over {} days ({from} to {to}) in {:.1}s",
                 (to - from).num_days() + 1,
