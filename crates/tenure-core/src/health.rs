@@ -25,7 +25,8 @@ pub struct HealthConfig {
     /// The value that earns a component all its points: percent of
     /// licensed users (active_users, depth), of key features (breadth), of
     /// assigned seats (seat_activation); for trend the change in percent
-    /// (its negative earns none, no change half).
+    /// (its negative earns none, no change half); for sentiment 50 x (1 +
+    /// the mean VADER score of the feedback texts), neutral at 50.
     pub full_marks: PerComponent,
     /// The weights of an established account.
     pub weights: PerComponent,
@@ -55,7 +56,7 @@ impl Default for HealthConfig {
             ]
             .map(String::from)
             .to_vec(),
-            full_marks: [80.0, 50.0, 100.0, 50.0, 90.0, 100.0],
+            full_marks: [80.0, 50.0, 100.0, 50.0, 90.0, 75.0],
             weights: [25.0, 20.0, 15.0, 15.0, 15.0, 10.0],
             onboarding_days: 30,
             // A new account has no trend yet and is judged on getting its

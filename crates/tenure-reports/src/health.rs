@@ -3,6 +3,7 @@
 //! an explanation a CSM can read, against the same score 30 days earlier.
 //! The settings are `[health]` (docs/health.md).
 
+use crate::sentiment::Tally;
 use crate::{Cell, ReportError, Request, Table};
 use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,9 @@ pub(crate) struct Inputs {
     /// Platform events in the 30 days, and in the 30 before.
     pub platform_now: u64,
     pub platform_before: u64,
+    /// The mean sentiment (-1 to 1) of the NPS comments and feedback texts
+    /// of the 90 days up to the day, if any.
+    pub sentiment: Option<f64>,
 }
 
 /// One account's score.
@@ -57,8 +61,8 @@ impl Health {
                     / inputs.platform_before as f64
             }),
             pct(inputs.activated, inputs.licensed),
-            // Sentiment comes with NPS and feedback scoring.
-            None,
+            // 0 to 100, neutral text at 50.
+            inputs.sentiment.map(|c| 50.0 * (1.0 + c)),
         ];
         let mut scores = [None; 6];
         for (i, value) in values.iter().enumerate() {
@@ -170,7 +174,7 @@ const LABELS: [&str; 6] = [
     "key features used",
     "platform events against the 30 days before",
     "seat activation",
-    "sentiment",
+    "feedback sentiment",
 ];
 
 /// A component's value as the explanation shows it: rounded, and for
@@ -188,6 +192,7 @@ fn show_value(i: usize, value: f64, config: &HealthConfig) -> String {
     match COMPONENTS[i] {
         "breadth" => format!("{n} of {}", config.key_features.len()),
         "trend" => format!("{n:+}%"),
+        "sentiment" => format!("{n} of 100"),
         _ => format!("{n}%"),
     }
 }
@@ -243,6 +248,21 @@ pub(crate) fn inputs_at(
         }
         if key.contains(e.event.as_str()) && e.events > 0 {
             i.features_used += 1;
+        }
+    }
+    let mut feedback: BTreeMap<String, Tally> = BTreeMap::new();
+    let quarter = Period {
+        from: days_before(day, 89),
+        to: day,
+    };
+    for f in store.feedback(quarter, &request.scope)? {
+        if let Some(account) = f.account_id.clone() {
+            feedback.entry(account).or_default().add(&f);
+        }
+    }
+    for (account, tally) in feedback {
+        if let Some((i, _)) = out.get_mut(&account) {
+            i.sentiment = tally.sentiment();
         }
     }
     let before = Period {
@@ -386,6 +406,7 @@ mod tests {
             features_used: 4,
             platform_now: 120,
             platform_before: 100,
+            sentiment: None,
         }
     }
 
@@ -448,6 +469,36 @@ mod tests {
     }
 
     #[test]
+    fn feedback_sentiment_counts_when_there_is_feedback() {
+        let config = HealthConfig::default();
+        let happy = Inputs {
+            sentiment: Some(0.5),
+            ..inputs()
+        };
+        let h = Health::of(&config, &happy, false);
+        // 50 * (1 + 0.5) = 75, full marks at 75; all six weights count.
+        assert_eq!(h.scores[5], Some(100.0));
+        let want =
+            (75.0 * 25.0 + 60.0 * 20.0 + 40.0 * 15.0 + 70.0 * 15.0 + 100.0 * 15.0 + 100.0 * 10.0)
+                / 100.0;
+        assert!((h.score - want).abs() < 1e-9, "{}", h.score);
+        let sour = Health::of(
+            &config,
+            &Inputs {
+                sentiment: Some(-0.6),
+                ..inputs()
+            },
+            false,
+        );
+        assert!(sour.score < h.score);
+        let text = sour.explain(&config, Some(&h));
+        assert!(
+            text.contains("feedback sentiment fell from 75 of 100 to 20 of 100"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn onboarding_accounts_use_their_own_weights() {
         let config = HealthConfig::default();
         let h = Health::of(&config, &inputs(), true);
@@ -481,7 +532,7 @@ mod tests {
         );
         assert!(text.contains("key features used held at 4 of 10"), "{text}");
         assert!(
-            text.contains("sentiment: no data, its weight shared by the others"),
+            text.contains("feedback sentiment: no data, its weight shared by the others"),
             "{text}"
         );
         assert!(text.starts_with(&format!(

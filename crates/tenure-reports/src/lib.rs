@@ -13,6 +13,7 @@ mod monthly;
 mod overview;
 mod productivity;
 mod seats;
+mod sentiment;
 mod table;
 
 pub use alerts::{
@@ -108,6 +109,7 @@ pub const NAMES: &[&str] = &[
     "health",
     "health-history",
     "alerts",
+    "sentiment",
 ];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
@@ -150,6 +152,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "health" => health::report(store, request),
         "health-history" => health::history(store, request),
         "alerts" => alerts::report(store, request),
+        "sentiment" => sentiment::report(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

@@ -215,6 +215,20 @@ pub struct AccountAt {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// An NPS answer or a piece of feedback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    pub day: chrono::NaiveDate,
+    /// `NPS Submitted` or `Feedback Submitted`.
+    pub event: String,
+    /// The NPS score (0-10).
+    pub score: Option<f64>,
+    /// The NPS comment or the feedback text.
+    pub text: Option<String>,
+}
+
 /// An alert as stored (see [`tenure_core::alerts::AlertStatus`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
@@ -360,6 +374,11 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<HealthRow>>;
+
+    /// The NPS answers and feedback in `period` of the accounts in scope,
+    /// sorted by account and time.
+    fn feedback(&self, period: tenure_core::report::Period, scope: &Scope)
+    -> Result<Vec<Feedback>>;
 
     /// Every stored alert of the accounts in scope, oldest first.
     fn alerts(&self, scope: &Scope) -> Result<Vec<Alert>>;

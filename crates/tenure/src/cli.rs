@@ -190,7 +190,8 @@ pub struct ReportArgs {
     /// The report: engagement, engagement-summary, engagement-flow,
     /// champions, seats, seats-pending, levels, user-levels, productivity,
     /// active-rate, monthly-activity, activity-pivot, account-flags,
-    /// features, errors, alive, health or overview (a JSON document).
+    /// features, errors, alive, health, health-history, alerts, sentiment
+    /// or overview (a JSON document).
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

@@ -355,6 +355,7 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
             "health",
             "account_id,score,band,active_users,depth,breadth,trend,seat_activation,sentiment,explanation,profile",
         ),
+        ("sentiment", "account_id,month,responses,sentiment,nps"),
     ];
     for (name, header) in headers {
         let csv = run(name, &[], "csv");

@@ -294,6 +294,14 @@ impl Store for DuckStore {
         health::history(self, period, scope)
     }
 
+    fn feedback(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::Feedback>> {
+        reports::feedback(self, period, scope)
+    }
+
     fn alerts(&self, scope: &crate::Scope) -> Result<Vec<crate::Alert>> {
         alerts::list(self, scope)
     }

@@ -1,7 +1,9 @@
 //! Report queries over the rollup and the state-as-of views.
 
 use super::{DuckStore, utc};
-use crate::{AccountActivity, AccountAt, AccountEvents, EventUsage, Result, Scope, UserActivity};
+use crate::{
+    AccountActivity, AccountAt, AccountEvents, EventUsage, Feedback, Result, Scope, UserActivity,
+};
 use chrono::Datelike;
 use duckdb::arrow::array::{Array, AsArray, Int64Array, StringArray};
 use duckdb::arrow::datatypes::Int64Type;
@@ -126,6 +128,31 @@ pub(super) fn account_events(
             event: r.get(1)?,
             kind: r.get(2)?,
             events: r.get::<_, i64>(3)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn feedback(store: &DuckStore, period: Period, scope: &Scope) -> Result<Vec<Feedback>> {
+    let sql = format!(
+        "SELECT account_id, user_id, strftime(day, '%Y-%m-%d'), event, score, text
+         FROM feedback_events
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND {filter}
+         ORDER BY account_id NULLS LAST, occurred_at, user_id",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = account_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let day: String = r.get(2)?;
+        Ok(Feedback {
+            account_id: r.get(0)?,
+            user_id: r.get(1)?,
+            day: day.parse().unwrap_or_default(),
+            event: r.get(3)?,
+            score: r.get(4)?,
+            text: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

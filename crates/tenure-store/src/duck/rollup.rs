@@ -15,7 +15,9 @@
 //! needs and the daily rollup drops: message ids, recipients and answers
 //! (see [`social_rows_of`]); `user_firsts` the first time each user did
 //! each event (see [`firsts_rows_of`]); `user_months` each user's last
-//! platform event and active days per month (see [`months_rows_of`]). They follow the same
+//! platform event and active days per month (see [`months_rows_of`]);
+//! `feedback_events` every NPS answer and feedback (see
+//! [`feedback_rows_of`]). They follow the same
 //! write numbers. `user_last` holds one row per user, the last platform
 //! event ever: a refresh replaces the rows of the users it saw (see
 //! [`merge_last`]), so a report up to today reads it without grouping.
@@ -75,6 +77,18 @@ pub(super) fn firsts_rows_of(source: &str) -> String {
                              AND f.detail IS NOT DISTINCT FROM n.detail
                              AND f.first_at <= n.first_at)",
         firsts = firsts_of(source)
+    )
+}
+
+/// The `feedback_events` rows of the events in `source`: every NPS
+/// Submitted (its `score`, and its `comment` as the text) and every
+/// Feedback Submitted (its `text`).
+pub(super) fn feedback_rows_of(source: &str) -> String {
+    format!(
+        "SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id, user_id,
+                event, TRY_CAST(properties->>'score' AS DOUBLE) AS score,
+                coalesce(properties->>'comment', properties->>'text') AS text
+         FROM {source} WHERE event IN ('NPS Submitted', 'Feedback Submitted')"
     )
 }
 
@@ -146,6 +160,7 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
     ("social_events", social_rows_of),
     ("user_firsts", firsts_rows_of),
     ("user_months", months_rows_of),
+    ("feedback_events", feedback_rows_of),
 ];
 
 /// Rebuilds every rollup from the events table (inside the caller's
@@ -294,6 +309,11 @@ impl super::DuckStore {
             &months_rows_of("events"),
             "",
         )?;
+        let feedback = differ(
+            "SELECT * FROM feedback_events",
+            &feedback_rows_of("events"),
+            "ALL",
+        )?;
         let last = differ(
             "SELECT user_id, last_at FROM user_last",
             &format!(
@@ -303,6 +323,6 @@ impl super::DuckStore {
             ),
             "ALL",
         )?;
-        Ok(activity + social + firsts + months + last)
+        Ok(activity + social + firsts + months + feedback + last)
     }
 }

@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (9, V9),
     (10, V10),
     (11, V11),
+    (12, V12),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -26,7 +27,22 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (7, "user_months"),
     (8, "user_last"),
     (9, "user_months"),
+    (12, "feedback_events"),
 ];
+
+/// NPS answers and feedback, one row per event (see `rollup.rs`): what the
+/// sentiment report and the health score's sentiment read.
+const V12: &str = r#"
+CREATE TABLE feedback_events (
+    day DATE NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    event VARCHAR NOT NULL,
+    score DOUBLE,
+    text VARCHAR
+);
+"#;
 
 /// Alerts (see `tenure_core::alerts`): one row per alert, updated in place.
 const V11: &str = r#"

@@ -418,7 +418,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store
             .execute(
                 "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
-                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts;
+                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();
@@ -474,4 +474,46 @@ fn memory_limit_and_threads_come_from_the_settings() {
         .strings("SELECT current_setting('memory_limit')")
         .unwrap();
     assert_eq!(got[0][0], "2.0 GiB");
+}
+
+#[test]
+fn feedback_keeps_nps_scores_comments_and_feedback_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    let batch = WriteBatch {
+        events: vec![
+            at(
+                event("n1", "NPS Submitted", ActivityKind::Other),
+                "2026-03-02T10:00:00Z",
+                r#"{"score": 9, "comment": "Love it"}"#,
+            ),
+            at(
+                event("f1", "Feedback Submitted", ActivityKind::Other),
+                "2026-03-05T10:00:00Z",
+                r#"{"text": "Search is slow"}"#,
+            ),
+            at(
+                event("s1", "Signed In", ActivityKind::Login),
+                "2026-03-05T11:00:00Z",
+                "{}",
+            ),
+        ],
+        changes: vec![],
+    };
+    store.write(&batch, Dedup::Done).unwrap();
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    let march = tenure_core::report::Period {
+        from: "2026-03-01".parse().unwrap(),
+        to: "2026-03-31".parse().unwrap(),
+    };
+    let got = store.feedback(march, &crate::Scope::default()).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        (got[0].score, got[0].text.as_deref()),
+        (Some(9.0), Some("Love it"))
+    );
+    assert_eq!(
+        (got[1].event.as_str(), got[1].score, got[1].text.as_deref()),
+        ("Feedback Submitted", None, Some("Search is slow"))
+    );
 }
