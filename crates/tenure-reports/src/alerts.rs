@@ -4,7 +4,7 @@
 //! those still firing up to date, opens snoozed ones whose day has come,
 //! and resolves those whose cause no longer holds.
 
-use crate::health::{Health, inputs_at};
+use crate::health::healths_on;
 use crate::{ReportError, Request, Table};
 use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,14 +214,12 @@ fn band_falls(
 ) -> Result<Vec<Firing>, ReportError> {
     let config = &request.config.health;
     let rank = |band: &str| ["red", "yellow", "green"].iter().position(|b| *b == band);
-    let then = inputs_at(store, request, days_before(day, 30))?;
+    let then = healths_on(store, request, days_before(day, 30))?;
     let mut out = Vec::new();
-    for (account, (inputs, onboarding)) in inputs_at(store, request, day)? {
-        let Some((before_inputs, before_onboarding)) = then.get(&account) else {
+    for (account, now) in healths_on(store, request, day)? {
+        let Some(before) = then.get(&account) else {
             continue;
         };
-        let now = Health::of(config, &inputs, onboarding);
-        let before = Health::of(config, before_inputs, *before_onboarding);
         if rank(now.band(config)) < rank(before.band(config)) {
             out.push(Firing {
                 account_id: account,
@@ -231,7 +229,7 @@ fn band_falls(
                     "health fell from {} to {}: {}",
                     before.band(config),
                     now.band(config),
-                    now.explain(config, Some(&before))
+                    now.explain(config, Some(before))
                 ),
             });
         }

@@ -100,6 +100,30 @@ impl Health {
         }
     }
 
+    /// The health a kept history row holds (see [`day_rows`]).
+    pub(crate) fn from_row(row: &HealthRow) -> Result<Self, ReportError> {
+        let parts: serde_json::Value = serde_json::from_str(&row.components).map_err(|e| {
+            tenure_store::StoreError::Invalid(format!(
+                "health_daily {} {}: components: {e}",
+                row.account_id, row.day
+            ))
+        })?;
+        let mut health = Self {
+            score: row.score,
+            values: [None; 6],
+            scores: [None; 6],
+            points: [0.0; 6],
+            onboarding: row.profile == "onboarding",
+        };
+        for (i, name) in COMPONENTS.iter().enumerate() {
+            let part = &parts[name];
+            health.values[i] = part["value"].as_f64();
+            health.scores[i] = part["score"].as_f64();
+            health.points[i] = part["points"].as_f64().unwrap_or(0.0);
+        }
+        Ok(health)
+    }
+
     pub(crate) fn band(&self, config: &HealthConfig) -> &'static str {
         let score = self.score.round();
         if score < config.bands[0] {
@@ -305,7 +329,7 @@ pub fn day_rows(
         rows.push(HealthRow {
             account_id: account,
             day,
-            score: (h.score * 100.0).round() / 100.0,
+            score: h.score,
             band: h.band(config).into(),
             profile: if onboarding { "onboarding" } else { "standard" }.into(),
             components: serde_json::Value::Object(components).to_string(),
@@ -349,6 +373,27 @@ pub(crate) fn history(store: &dyn Store, request: &Request) -> Result<Table, Rep
     Ok(table)
 }
 
+/// Each live account's health on `day`: the kept history's when that day
+/// was scored (the server scores each finished day), else computed.
+pub(crate) fn healths_on(
+    store: &dyn Store,
+    request: &Request,
+    day: NaiveDate,
+) -> Result<BTreeMap<String, Health>, ReportError> {
+    let kept = store.health_history(Period { from: day, to: day }, &request.scope)?;
+    if !kept.is_empty() {
+        return kept
+            .iter()
+            .map(|r| Ok((r.account_id.clone(), Health::from_row(r)?)))
+            .collect();
+    }
+    let config = &request.config.health;
+    Ok(inputs_at(store, request, day)?
+        .into_iter()
+        .map(|(account, (inputs, onboarding))| (account, Health::of(config, &inputs, onboarding)))
+        .collect())
+}
+
 pub(crate) const COLUMNS: &[&str] = &[
     "account_id",
     "score",
@@ -369,13 +414,11 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
     let config = &request.config.health;
     let day = request.period.to;
     let now = inputs_at(store, request, day)?;
-    let then = inputs_at(store, request, days_before(day, 30))?;
+    let then = healths_on(store, request, days_before(day, 30))?;
     let mut table = Table::new(COLUMNS);
     for (account, (inputs, onboarding)) in now {
         let health = Health::of(config, &inputs, onboarding);
-        let before = then
-            .get(&account)
-            .map(|(i, onboarding)| Health::of(config, i, *onboarding));
+        let before = then.get(&account);
         let mut row = vec![
             account.into(),
             Cell::Int(health.score.round() as u64),
@@ -386,7 +429,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
                 .scores
                 .map(|s| s.map_or(Cell::Empty, |s| Cell::Int(s.round() as u64))),
         );
-        row.push(health.explain(config, before.as_ref()).into());
+        row.push(health.explain(config, before).into());
         row.push(if onboarding { "onboarding" } else { "standard" }.into());
         table.push(row);
     }

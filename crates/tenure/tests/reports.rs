@@ -714,6 +714,21 @@ fn churning_accounts_score_low_before_they_churn() {
 fn health_history_keeps_each_days_scores() {
     let dir = tempfile::tempdir().unwrap();
     let d = small_store(dir.path());
+    let health_aug31 = || {
+        let (ok, out, err) = tenure(&[
+            "report",
+            "health",
+            "--data",
+            &d,
+            "--as-of",
+            "2026-08-31",
+            "--format",
+            "csv",
+        ]);
+        assert!(ok, "{err}");
+        out
+    };
+    let computed = health_aug31();
     let (ok, out, err) = tenure(&[
         "health",
         "--data",
@@ -751,6 +766,9 @@ fn health_history_keeps_each_days_scores() {
         assert_eq!(kept["score"], row["score"], "{row}");
         assert_eq!(kept["band"], row["band"], "{row}");
     }
+    // The explanation's day 30 days back now comes from the history: the
+    // same report.
+    assert_eq!(health_aug31(), computed);
     // Scoring a day again replaces it.
     let (ok, _, err) = tenure(&[
         "health",

@@ -13,29 +13,36 @@ pub(super) fn save(store: &mut DuckStore, alerts: &[Alert]) -> Result<()> {
             "save_alerts called inside a write".into(),
         ));
     }
+    // Staged through the appender, then swapped in by id: a first
+    // evaluation on a large store saves thousands of alerts at once.
     let tx = store.conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS alerts_staged AS SELECT * FROM alerts LIMIT 0;
+         DELETE FROM alerts_staged;",
+    )?;
     {
-        let mut delete = tx.prepare("DELETE FROM alerts WHERE alert_id = ?")?;
-        let mut insert = tx.prepare(
-            "INSERT INTO alerts VALUES (?, ?, ?, ?, CAST(? AS DATE), ?, CAST(? AS DATE),
-                                        CAST(? AS DATE), ?, CAST(now() AS TIMESTAMP))",
-        )?;
-        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let mut app = tx.appender("alerts_staged")?;
+        let now = chrono::Utc::now().naive_utc();
         for a in alerts {
-            delete.execute([&a.alert_id])?;
-            insert.execute(params![
+            app.append_row(params![
                 a.alert_id,
                 a.account_id,
                 a.kind,
                 a.subject,
-                a.opened_on.to_string(),
+                a.opened_on,
                 a.status.as_str(),
-                day(a.snoozed_until),
-                day(a.resolved_on),
-                a.reason
+                a.snoozed_until,
+                a.resolved_on,
+                a.reason,
+                now
             ])?;
         }
     }
+    tx.execute_batch(
+        "DELETE FROM alerts WHERE alert_id IN (SELECT alert_id FROM alerts_staged);
+         INSERT INTO alerts SELECT * FROM alerts_staged;
+         DELETE FROM alerts_staged;",
+    )?;
     tx.commit()?;
     Ok(())
 }

@@ -25,18 +25,18 @@ pub(super) fn save(store: &mut DuckStore, day: NaiveDate, rows: &[HealthRow]) ->
         [day.to_string()],
     )?;
     {
-        let mut stmt = tx.prepare(
-            "INSERT INTO health_daily VALUES
-             (?, CAST(? AS DATE), ?, ?, ?, ?, CAST(now() AS TIMESTAMP))",
-        )?;
+        // The appender: a day of a large store is thousands of rows.
+        let mut app = tx.appender("health_daily")?;
+        let now = chrono::Utc::now().naive_utc();
         for r in rows {
-            stmt.execute(params![
+            app.append_row(params![
                 r.account_id,
-                r.day.to_string(),
+                r.day,
                 r.score,
                 r.band,
                 r.profile,
-                r.components
+                r.components,
+                now
             ])?;
         }
     }
