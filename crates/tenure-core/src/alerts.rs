@@ -43,6 +43,13 @@ pub struct AlertsConfig {
     /// (the Poisson probability of as few at that average): a 50% drop
     /// from 10 a week is noise, from 60 it is not.
     pub max_chance: f64,
+    /// A feature's Error Shown events in the last 7 days at least this
+    /// many times its weekly average over the 4 weeks before raise
+    /// `error_spike` ...
+    pub spike_ratio: f64,
+    /// ... when they are at least this many (and as many would happen by
+    /// chance at most `max_chance` of the time).
+    pub min_weekly_errors: f64,
 }
 
 impl Default for AlertsConfig {
@@ -51,6 +58,8 @@ impl Default for AlertsConfig {
             drop_pct: 50.0,
             min_weekly_events: 10.0,
             max_chance: 0.001,
+            spike_ratio: 3.0,
+            min_weekly_errors: 5.0,
         }
     }
 }
@@ -62,6 +71,8 @@ pub(crate) struct AlertsFile {
     drop_pct: Option<f64>,
     min_weekly_events: Option<f64>,
     max_chance: Option<f64>,
+    spike_ratio: Option<f64>,
+    min_weekly_errors: Option<f64>,
 }
 
 impl AlertsFile {
@@ -80,6 +91,18 @@ impl AlertsFile {
                 return Err(format!("alerts.min_weekly_events: {n} is below 0"));
             }
             alerts.min_weekly_events = n;
+        }
+        if let Some(r) = self.spike_ratio {
+            if !(r.is_finite() && r > 1.0) {
+                return Err(format!("alerts.spike_ratio: {r} is not above 1"));
+            }
+            alerts.spike_ratio = r;
+        }
+        if let Some(n) = self.min_weekly_errors {
+            if !(n.is_finite() && n >= 1.0) {
+                return Err(format!("alerts.min_weekly_errors: {n} is below 1"));
+            }
+            alerts.min_weekly_errors = n;
         }
         if let Some(p) = self.max_chance {
             if !(p > 0.0 && p <= 1.0) {

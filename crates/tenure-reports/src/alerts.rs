@@ -87,8 +87,9 @@ pub(crate) fn advance(stored: &[Alert], firing: &[Firing], day: NaiveDate) -> Ve
 }
 
 /// The alert kinds, in the order they are evaluated.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 5] = [
     "feature_drop",
+    "error_spike",
     "health_band_fall",
     "champion_lost",
     "seats_pending",
@@ -113,6 +114,9 @@ pub(crate) fn firing_on(
     let mut out = Vec::new();
     if kinds.contains(&"feature_drop") {
         out.extend(feature_drops(store, config, day, &live)?);
+    }
+    if kinds.contains(&"error_spike") {
+        out.extend(error_spikes(store, config, day, &live)?);
     }
     if kinds.contains(&"health_band_fall") {
         out.extend(band_falls(store, &request, day)?);
@@ -183,6 +187,59 @@ fn feature_drops(
                 account_id: account,
                 kind: "feature_drop",
                 subject: event,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `error_spike`: a feature's Error Shown events in the 7 days to `day`
+/// at least `spike_ratio` times its weekly average over the 4 weeks
+/// before, at least `min_weekly_errors`, and as many by chance at most
+/// `max_chance` of the time (at an average of at least one error in the
+/// 4 weeks).
+fn error_spikes(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    day: NaiveDate,
+    live: &BTreeSet<String>,
+) -> Result<Vec<Firing>, ReportError> {
+    let counts = |period: Period| -> Result<BTreeMap<(String, String), u64>, ReportError> {
+        Ok(store
+            .account_details(period, &Scope::default(), "Error Shown")?
+            .into_iter()
+            .filter(|e| live.contains(&e.account_id))
+            .map(|e| ((e.account_id, e.event), e.events))
+            .collect())
+    };
+    let before = counts(Period {
+        from: days_before(day, 34),
+        to: days_before(day, 7),
+    })?;
+    let rules = &config.alerts;
+    let mut out = Vec::new();
+    for ((account, feature), now) in counts(Period {
+        from: days_before(day, 6),
+        to: day,
+    })? {
+        let total = before
+            .get(&(account.clone(), feature.clone()))
+            .copied()
+            .unwrap_or(0);
+        let average = total as f64 / 4.0;
+        if (now as f64) < rules.min_weekly_errors || (now as f64) < rules.spike_ratio * average {
+            continue;
+        }
+        let chance = 1.0 - poisson_at_most(now - 1, average.max(0.25));
+        if chance <= rules.max_chance {
+            out.push(Firing {
+                reason: format!(
+                    "{feature}: {now} errors in the 7 days to {day} against {average:.1} a week \
+                     in the 4 weeks before (as many by chance: {chance:.2e})"
+                ),
+                account_id: account,
+                kind: "error_spike",
+                subject: feature,
             });
         }
     }

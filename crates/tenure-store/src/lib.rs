@@ -257,10 +257,12 @@ pub struct HealthRow {
     pub components: String,
 }
 
-/// How many times an account's users did one event in a period.
+/// How many times an account's users did one event (or had one detail of
+/// it, for [`Store::account_details`]) in a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountEvents {
     pub account_id: String,
+    /// The event name, or the detail.
     pub event: String,
     pub kind: String,
     pub events: u64,
@@ -326,6 +328,17 @@ pub trait Store: Send {
         &self,
         period: tenure_core::report::Period,
         scope: &Scope,
+    ) -> Result<Vec<AccountEvents>>;
+
+    /// Per account and detail of `event` (e.g. the feature of Error
+    /// Shown), the events in `period`, sorted by account and detail (the
+    /// scope's account filter applies; events without a detail are left
+    /// out).
+    fn account_details(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        event: &str,
     ) -> Result<Vec<AccountEvents>>;
 
     /// Per event name (or, with `detail_of`, per detail of that event) used

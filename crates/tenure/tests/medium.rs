@@ -39,6 +39,8 @@ fn alerts_and_sentiment_follow_the_planted_truth() {
         "2026-10-31",
         "--kind",
         "feature_drop",
+        "--kind",
+        "error_spike",
     ]);
     assert!(ok, "{err}");
     let (ok, out, err) = tenure(&[
@@ -54,47 +56,62 @@ fn alerts_and_sentiment_follow_the_planted_truth() {
         "json",
     ]);
     assert!(ok, "{err}");
-    let alerts: Vec<Value> = serde_json::from_str(&out).unwrap();
-    assert!(alerts.iter().all(|a| a["kind"] == "feature_drop"));
+    let all: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let of_kind =
+        |kind: &str| -> Vec<Value> { all.iter().filter(|a| a["kind"] == kind).cloned().collect() };
+    assert_eq!(
+        of_kind("feature_drop").len() + of_kind("error_spike").len(),
+        all.len()
+    );
     let truth: Value =
         serde_json::from_str(&std::fs::read_to_string(gen_dir.join("truth.json")).unwrap())
             .unwrap();
     let day = |v: &Value| -> NaiveDate { v.as_str().unwrap()[..10].parse().unwrap() };
     let drops = truth["drops"].as_array().unwrap();
     assert!(drops.len() >= 10, "{}", drops.len());
-    let same =
-        |a: &Value, d: &Value| a["account_id"] == d["account_id"] && a["feature"] == d["event"];
-    let caught = drops
-        .iter()
-        .filter(|d| {
-            let start = day(&d["start"]);
-            alerts.iter().any(|a| {
-                let opened = day(&a["opened_at"]);
-                same(a, d) && opened >= start && opened <= start + chrono::Days::new(7)
+    // Rates per kind: planted drops caught within 7 days of their start
+    // (by the dropped event, or by the broken feature's errors), and
+    // alerts where nothing was planted per account and month (400
+    // accounts, 11 months evaluated).
+    let rates = |kind: &str, field: &str| -> (f64, f64) {
+        let alerts = of_kind(kind);
+        let same =
+            |a: &Value, d: &Value| a["account_id"] == d["account_id"] && a["feature"] == d[field];
+        let caught = drops
+            .iter()
+            .filter(|d| {
+                let start = day(&d["start"]);
+                alerts.iter().any(|a| {
+                    let opened = day(&a["opened_at"]);
+                    same(a, d) && opened >= start && opened <= start + chrono::Days::new(7)
+                })
             })
-        })
-        .count();
-    let unplanted = alerts
-        .iter()
-        .filter(|a| {
-            !drops.iter().any(|d| {
-                let opened = day(&a["opened_at"]);
-                same(a, d)
-                    && opened >= day(&d["start"])
-                    && opened <= day(&d["end"]) + chrono::Days::new(7)
+            .count();
+        let unplanted = alerts
+            .iter()
+            .filter(|a| {
+                !drops.iter().any(|d| {
+                    let opened = day(&a["opened_at"]);
+                    same(a, d)
+                        && opened >= day(&d["start"])
+                        && opened <= day(&d["end"]) + chrono::Days::new(7)
+                })
             })
-        })
-        .count();
-    // Rates: caught / planted, and alerts where nothing was planted per
-    // account and month (400 accounts, 11 months evaluated).
-    let caught_rate = caught as f64 / drops.len() as f64;
-    let false_rate = unplanted as f64 / (400.0 * 11.0);
-    eprintln!(
-        "caught {caught} of {} planted drops ({caught_rate:.2}); {unplanted} alerts elsewhere ({false_rate:.3} per account-month)",
-        drops.len()
-    );
+            .count();
+        let caught_rate = caught as f64 / drops.len() as f64;
+        let false_rate = unplanted as f64 / (400.0 * 11.0);
+        eprintln!(
+            "{kind}: caught {caught} of {} planted drops ({caught_rate:.2}); {unplanted} alerts elsewhere ({false_rate:.3} per account-month)",
+            drops.len()
+        );
+        (caught_rate, false_rate)
+    };
+    let (caught_rate, false_rate) = rates("feature_drop", "event");
     assert!(caught_rate >= 0.7, "{caught_rate}");
     assert!(false_rate <= 0.03, "{false_rate}");
+    let (caught_rate, false_rate) = rates("error_spike", "feature");
+    assert!(caught_rate >= 0.6, "{caught_rate}");
+    assert!(false_rate <= 0.005, "{false_rate}");
 
     // Sentiment per account and month: lower in the months a churning
     // account declines than in the accounts that stay.

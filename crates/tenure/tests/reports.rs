@@ -879,6 +879,7 @@ fn alerts_are_evaluated_listed_closed_and_snoozed() {
         assert!(
             [
                 "feature_drop",
+                "error_spike",
                 "health_band_fall",
                 "champion_lost",
                 "seats_pending"

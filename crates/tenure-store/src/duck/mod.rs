@@ -294,6 +294,15 @@ impl Store for DuckStore {
         health::history(self, period, scope)
     }
 
+    fn account_details(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        event: &str,
+    ) -> Result<Vec<crate::AccountEvents>> {
+        reports::account_details(self, period, scope, event)
+    }
+
     fn feedback(
         &self,
         period: tenure_core::report::Period,

@@ -112,11 +112,33 @@ pub(super) fn account_events(
     period: Period,
     scope: &Scope,
 ) -> Result<Vec<AccountEvents>> {
+    per_account(store, period, scope, "event", "event IS NOT NULL")
+}
+
+pub(super) fn account_details(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    event: &str,
+) -> Result<Vec<AccountEvents>> {
+    let only = format!("event = {} AND detail IS NOT NULL", text(event));
+    per_account(store, period, scope, "detail", &only)
+}
+
+/// Per account and `key` (a column of `activity_daily`) of the rows
+/// matching `only`, the events in `period`.
+fn per_account(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    key: &str,
+    only: &str,
+) -> Result<Vec<AccountEvents>> {
     let sql = format!(
-        "SELECT account_id, event, any_value(kind), sum(events)::BIGINT FROM activity_daily
+        "SELECT account_id, {key}, any_value(kind), sum(events)::BIGINT FROM activity_daily
          WHERE day BETWEEN DATE {from} AND DATE {to} AND account_id IS NOT NULL
-           AND event IS NOT NULL AND {filter}
-         GROUP BY account_id, event ORDER BY account_id, event",
+           AND {only} AND {filter}
+         GROUP BY account_id, {key} ORDER BY account_id, {key}",
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
         filter = account_filter(scope),
