@@ -52,6 +52,8 @@ pub struct AppState {
     pub keys: auth::KeyCache,
     pub metrics: metrics::Metrics,
     pub clock: Arc<dyn Clock>,
+    /// The daily health and alerts thread, stopped at shutdown.
+    daily: Mutex<Option<daily::Daily>>,
 }
 
 /// Builds the state: syncs the taxonomy, loads keys and the dedup window,
@@ -84,9 +86,15 @@ pub fn prepare(
         replayed_records = info.replayed_records,
         keys = keys.len()
     );
-    if config.reports.health.backfill_days > 0 {
-        daily::start(reader.reader()?, config.reports.clone(), clock.clone())?;
-    }
+    let daily = if config.reports.health.backfill_days > 0 {
+        Some(daily::start(
+            reader.reader()?,
+            config.reports.clone(),
+            clock.clone(),
+        )?)
+    } else {
+        None
+    };
     let metrics = metrics::Metrics::new();
     metrics.dedup_ids.set(info.dedup_ids as i64);
     Ok(Arc::new(AppState {
@@ -96,6 +104,7 @@ pub fn prepare(
         keys,
         metrics,
         clock,
+        daily: Mutex::new(daily),
     }))
 }
 
@@ -131,8 +140,13 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!(message = "Requests drained; stopping the writer.");
-    tokio::task::spawn_blocking(move || state.writer.shutdown())
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        if let Some(daily) = state.daily.lock().expect("daily lock").take() {
+            daily.stop();
+        }
+        state.writer.shutdown()
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(())
 }
