@@ -134,6 +134,35 @@ pub(crate) fn firing_on(
     Ok(out)
 }
 
+/// Events per account and event (or detail).
+type Counts = BTreeMap<(String, String), u64>;
+
+/// The rows of live accounts that `keep` keeps, by account and event.
+fn counts_of(
+    rows: Vec<tenure_store::AccountEvents>,
+    live: &BTreeSet<String>,
+    keep: impl Fn(&tenure_store::AccountEvents) -> bool,
+) -> Counts {
+    rows.into_iter()
+        .filter(|e| live.contains(&e.account_id) && keep(e))
+        .map(|e| ((e.account_id, e.event), e.events))
+        .collect()
+}
+
+/// The 7 days to `day`, and the 4 weeks before them.
+fn windows(day: NaiveDate) -> (Period, Period) {
+    (
+        Period {
+            from: days_before(day, 6),
+            to: day,
+        },
+        Period {
+            from: days_before(day, 34),
+            to: days_before(day, 7),
+        },
+    )
+}
+
 /// `feature_drop`: a key feature's events in the 7 days to `day` at least
 /// `drop_pct` below its weekly average over the 4 weeks before, when that
 /// average is at least `min_weekly_events`.
@@ -149,22 +178,12 @@ fn feature_drops(
         .iter()
         .map(String::as_str)
         .collect();
-    let counts = |period: Period| -> Result<BTreeMap<(String, String), u64>, ReportError> {
-        Ok(store
-            .account_events(period, &Scope::default())?
-            .into_iter()
-            .filter(|e| key.contains(e.event.as_str()) && live.contains(&e.account_id))
-            .map(|e| ((e.account_id, e.event), e.events))
-            .collect())
+    let counts = |period: Period| -> Result<Counts, ReportError> {
+        let rows = store.account_events(period, &Scope::default())?;
+        Ok(counts_of(rows, live, |e| key.contains(e.event.as_str())))
     };
-    let week = counts(Period {
-        from: days_before(day, 6),
-        to: day,
-    })?;
-    let before = counts(Period {
-        from: days_before(day, 34),
-        to: days_before(day, 7),
-    })?;
+    let (last_week, four_weeks) = windows(day);
+    let (week, before) = (counts(last_week)?, counts(four_weeks)?);
     let rules = &config.alerts;
     let mut out = Vec::new();
     for ((account, event), total) in before {
@@ -204,24 +223,15 @@ fn error_spikes(
     day: NaiveDate,
     live: &BTreeSet<String>,
 ) -> Result<Vec<Firing>, ReportError> {
-    let counts = |period: Period| -> Result<BTreeMap<(String, String), u64>, ReportError> {
-        Ok(store
-            .account_details(period, &Scope::default(), "Error Shown")?
-            .into_iter()
-            .filter(|e| live.contains(&e.account_id))
-            .map(|e| ((e.account_id, e.event), e.events))
-            .collect())
+    let counts = |period: Period| -> Result<Counts, ReportError> {
+        let rows = store.account_details(period, &Scope::default(), "Error Shown")?;
+        Ok(counts_of(rows, live, |_| true))
     };
-    let before = counts(Period {
-        from: days_before(day, 34),
-        to: days_before(day, 7),
-    })?;
+    let (last_week, four_weeks) = windows(day);
+    let before = counts(four_weeks)?;
     let rules = &config.alerts;
     let mut out = Vec::new();
-    for ((account, feature), now) in counts(Period {
-        from: days_before(day, 6),
-        to: day,
-    })? {
+    for ((account, feature), now) in counts(last_week)? {
         let total = before
             .get(&(account.clone(), feature.clone()))
             .copied()

@@ -2,11 +2,10 @@
 //! (bit d-1 set: a platform event on day d of that month).
 
 use super::DuckStore;
+use super::arrow::{Columns, flag_at, opt_text};
 use super::reports::{end_of, text};
 use crate::{ActiveDays, Result};
 use chrono::{Datelike, NaiveDate};
-use duckdb::arrow::array::{Array, AsArray};
-use duckdb::arrow::datatypes::Int64Type;
 
 pub(super) fn user_active_days(store: &DuckStore, to: NaiveDate) -> Result<Vec<ActiveDays>> {
     let month = to.with_day(1).unwrap_or(to);
@@ -37,31 +36,18 @@ pub(super) fn user_active_days(store: &DuckStore, to: NaiveDate) -> Result<Vec<A
     let mut stmt = store.conn.prepare(&sql)?;
     let mut out = Vec::new();
     for batch in stmt.query_arrow([])? {
-        let bad = || crate::StoreError::Invalid("user_active_days: unexpected column type".into());
-        let text = |i: usize| batch.column(i).as_string_opt::<i32>().ok_or_else(bad);
-        let int = |i: usize| {
-            batch
-                .column(i)
-                .as_primitive_opt::<Int64Type>()
-                .ok_or_else(bad)
+        let c = Columns {
+            batch: &batch,
+            what: "user_active_days",
         };
-        let (user, account) = (text(0)?, text(1)?);
-        let groups = batch.column(2).as_list_opt::<i32>().ok_or_else(bad)?;
-        let licensed = batch.column(3).as_boolean_opt().ok_or_else(bad)?;
-        let (n, first, last) = (int(4)?, int(5)?, int(6)?);
+        let (user, account, groups, licensed) = (c.text(0)?, c.text(1)?, c.list(2)?, c.flag(3)?);
+        let (n, first, last) = (c.int(4)?, c.int(5)?, c.int(6)?);
         for row in 0..batch.num_rows() {
-            let names = groups.value(row);
-            let names = names.as_string_opt::<i32>().ok_or_else(bad)?;
             out.push(ActiveDays {
                 user_id: user.value(row).to_string(),
-                account_id: account
-                    .is_valid(row)
-                    .then(|| account.value(row).to_string()),
-                groups: (0..names.len())
-                    .filter(|&j| names.is_valid(j))
-                    .map(|j| names.value(j).to_string())
-                    .collect(),
-                licensed: licensed.is_valid(row) && licensed.value(row),
+                account_id: opt_text(account, row),
+                groups: c.texts(groups, row)?,
+                licensed: flag_at(licensed, row),
                 days: n.value(row).max(0) as u64,
                 first: date(first.value(row)),
                 last: date(last.value(row)),

@@ -6,6 +6,7 @@
 
 mod active_days;
 mod alerts;
+mod arrow;
 mod asof;
 mod health;
 mod keys;

@@ -1,12 +1,11 @@
 //! Report queries over the rollup and the state-as-of views.
 
+use super::arrow::{Columns, flag_at, opt_int, opt_text};
 use super::{DuckStore, utc};
 use crate::{
     AccountActivity, AccountAt, AccountEvents, EventUsage, Feedback, Result, Scope, UserActivity,
 };
 use chrono::Datelike;
-use duckdb::arrow::array::{Array, AsArray, Int64Array, StringArray};
-use duckdb::arrow::datatypes::Int64Type;
 use tenure_core::report::{KindCounts, Period, end_of_day};
 
 /// A SQL string literal.
@@ -357,33 +356,21 @@ pub(super) fn user_activity(
     let mut stmt = store.conn.prepare(&sql)?;
     let mut out = Vec::new();
     for batch in stmt.query_arrow([])? {
-        let bad = || crate::StoreError::Invalid("user_activity: unexpected column type".into());
-        let text = |i: usize| batch.column(i).as_string_opt::<i32>().ok_or_else(bad);
-        let int = |i: usize| {
-            batch
-                .column(i)
-                .as_primitive_opt::<Int64Type>()
-                .ok_or_else(bad)
+        let c = Columns {
+            batch: &batch,
+            what: "user_activity",
         };
-        let (user, account, email) = (text(0)?, text(1)?, text(3)?);
-        let groups = batch.column(2).as_list_opt::<i32>().ok_or_else(bad)?;
-        let (seat, last) = (int(4)?, int(13)?);
-        let counts: Vec<_> = (5..=12).map(int).collect::<Result<_>>()?;
-        let licensed = batch.column(14).as_boolean_opt().ok_or_else(bad)?;
-        let opt_text =
-            |a: &StringArray, row: usize| a.is_valid(row).then(|| a.value(row).to_string());
-        let opt_int = |a: &Int64Array, row: usize| a.is_valid(row).then(|| a.value(row));
+        let (user, account, email) = (c.text(0)?, c.text(1)?, c.text(3)?);
+        let groups = c.list(2)?;
+        let (seat, last) = (c.int(4)?, c.int(13)?);
+        let counts: Vec<_> = (5..=12).map(|i| c.int(i)).collect::<Result<_>>()?;
+        let licensed = c.flag(14)?;
         for row in 0..batch.num_rows() {
             let n = |k: usize| counts[k].value(row).max(0) as u64;
-            let names = groups.value(row);
-            let names = names.as_string_opt::<i32>().ok_or_else(bad)?;
             out.push(UserActivity {
                 user_id: user.value(row).to_string(),
                 account_id: opt_text(account, row),
-                groups: (0..names.len())
-                    .filter(|&j| names.is_valid(j))
-                    .map(|j| names.value(j).to_string())
-                    .collect(),
+                groups: c.texts(groups, row)?,
                 email: opt_text(email, row),
                 seat_assigned_at: utc(opt_int(seat, row)),
                 counts: KindCounts {
@@ -397,7 +384,7 @@ pub(super) fn user_activity(
                     messages_sent: n(7),
                 },
                 last_active_at: utc(opt_int(last, row)),
-                licensed: licensed.is_valid(row) && licensed.value(row),
+                licensed: flag_at(licensed, row),
             });
         }
     }

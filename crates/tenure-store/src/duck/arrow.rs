@@ -1,0 +1,72 @@
+//! Reading rows fetched as Arrow record batches (per-user reports fetch
+//! hundreds of thousands of rows; row-by-row access is the slow part).
+
+use crate::{Result, StoreError};
+use duckdb::arrow::array::{
+    Array, AsArray, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray,
+};
+use duckdb::arrow::datatypes::Int64Type;
+
+/// The columns of one batch, typed; `what` names the query in errors.
+pub(super) struct Columns<'a> {
+    pub batch: &'a RecordBatch,
+    pub what: &'static str,
+}
+
+impl<'a> Columns<'a> {
+    fn bad(&self, i: usize) -> StoreError {
+        StoreError::Invalid(format!("{}: column {i} has an unexpected type", self.what))
+    }
+
+    pub fn text(&self, i: usize) -> Result<&'a StringArray> {
+        self.batch
+            .column(i)
+            .as_string_opt::<i32>()
+            .ok_or_else(|| self.bad(i))
+    }
+
+    pub fn int(&self, i: usize) -> Result<&'a Int64Array> {
+        self.batch
+            .column(i)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| self.bad(i))
+    }
+
+    pub fn flag(&self, i: usize) -> Result<&'a BooleanArray> {
+        self.batch
+            .column(i)
+            .as_boolean_opt()
+            .ok_or_else(|| self.bad(i))
+    }
+
+    pub fn list(&self, i: usize) -> Result<&'a ListArray> {
+        self.batch
+            .column(i)
+            .as_list_opt::<i32>()
+            .ok_or_else(|| self.bad(i))
+    }
+
+    /// The texts of a list column's row (NULL items left out).
+    pub fn texts(&self, list: &ListArray, row: usize) -> Result<Vec<String>> {
+        let items = list.value(row);
+        let items = items
+            .as_string_opt::<i32>()
+            .ok_or_else(|| StoreError::Invalid(format!("{}: a list of non-text", self.what)))?;
+        Ok((0..items.len())
+            .filter(|&j| items.is_valid(j))
+            .map(|j| items.value(j).to_string())
+            .collect())
+    }
+}
+
+pub(super) fn opt_text(a: &StringArray, row: usize) -> Option<String> {
+    a.is_valid(row).then(|| a.value(row).to_string())
+}
+
+pub(super) fn opt_int(a: &Int64Array, row: usize) -> Option<i64> {
+    a.is_valid(row).then(|| a.value(row))
+}
+
+pub(super) fn flag_at(a: &BooleanArray, row: usize) -> bool {
+    a.is_valid(row) && a.value(row)
+}
