@@ -89,6 +89,14 @@ impl Period {
     }
 
     /// The period of equal length just before this one.
+    /// The `n` days (at least 1) ending on `to`.
+    pub fn ending(to: NaiveDate, n: u64) -> Self {
+        Self {
+            from: days_before(to, n.max(1) - 1),
+            to,
+        }
+    }
+
     pub fn previous(&self) -> Self {
         let to = self.from.pred_opt().unwrap_or(self.from);
         let from = to
@@ -96,6 +104,11 @@ impl Period {
             .unwrap_or(NaiveDate::MIN);
         Self { from, to }
     }
+}
+
+/// The day `n` days before `day` (the earliest date there is, if none).
+pub fn days_before(day: NaiveDate, n: u64) -> NaiveDate {
+    day.checked_sub_days(Days::new(n)).unwrap_or(NaiveDate::MIN)
 }
 
 pub use crate::rules::{Achievement, ReportsConfig};

@@ -9,7 +9,7 @@ use crate::{ReportError, Request, Table};
 use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 use tenure_core::alerts::AlertStatus;
-use tenure_core::report::{Category, Period, ReportsConfig};
+use tenure_core::report::{Category, Period, ReportsConfig, days_before};
 use tenure_store::{Alert, Scope, Store, UserActivity};
 
 /// A cause that holds on a day.
@@ -19,10 +19,6 @@ pub(crate) struct Firing {
     pub kind: &'static str,
     pub subject: String,
     pub reason: String,
-}
-
-fn days_before(day: NaiveDate, n: u64) -> NaiveDate {
-    day.checked_sub_days(Days::new(n)).unwrap_or(day)
 }
 
 fn alert_id(f: &Firing, day: NaiveDate) -> String {
@@ -151,16 +147,8 @@ fn counts_of(
 
 /// The 7 days to `day`, and the 4 weeks before them.
 fn windows(day: NaiveDate) -> (Period, Period) {
-    (
-        Period {
-            from: days_before(day, 6),
-            to: day,
-        },
-        Period {
-            from: days_before(day, 34),
-            to: days_before(day, 7),
-        },
-    )
+    let week = Period::ending(day, 7);
+    (week, Period::ending(days_before(day, 7), 28))
 }
 
 /// `feature_drop`: a key feature's events in the 7 days to `day` at least
@@ -313,14 +301,8 @@ fn users(
     day: NaiveDate,
     live: &BTreeSet<String>,
 ) -> Result<Vec<Firing>, ReportError> {
-    let now = Period {
-        from: days_before(day, 29),
-        to: day,
-    };
-    let before = Period {
-        from: days_before(day, 59),
-        to: days_before(day, 30),
-    };
+    let now = Period::ending(day, 30);
+    let before = now.previous();
     let everyone = Scope {
         all_users: true,
         ..Scope::default()
@@ -412,7 +394,7 @@ pub fn evaluate_days(
     while day <= to {
         let firing = firing_on(store, config, day, &kinds)?;
         let stored: Vec<Alert> = store
-            .alerts(&Scope::default())?
+            .alerts(&Scope::default(), true)?
             .into_iter()
             .filter(|a| kinds.contains(&a.kind.as_str()))
             .collect();
@@ -436,9 +418,9 @@ pub fn set_status(
     until: Option<NaiveDate>,
 ) -> Result<Option<Alert>, ReportError> {
     let Some(mut alert) = store
-        .alerts(&Scope::default())?
+        .alerts(&Scope::default(), true)?
         .into_iter()
-        .find(|a| a.alert_id == alert_id && a.status != AlertStatus::Resolved)
+        .find(|a| a.alert_id == alert_id)
     else {
         return Ok(None);
     };
@@ -464,7 +446,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         "resolved_at",
     ]);
     let period = request.period;
-    for a in store.alerts(&request.scope)? {
+    for a in store.alerts(&request.scope, false)? {
         if a.opened_on > period.to || a.resolved_on.is_some_and(|r| r < period.from) {
             continue;
         }

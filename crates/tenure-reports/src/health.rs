@@ -9,7 +9,7 @@ use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 use tenure_core::ActivityKind;
 use tenure_core::health::{COMPONENTS, HealthConfig, PerComponent};
-use tenure_core::report::{Category, Period, ReportsConfig};
+use tenure_core::report::{Category, Period, ReportsConfig, days_before};
 use tenure_store::{HealthRow, Store};
 
 /// What an account's components come from, as of one day.
@@ -221,10 +221,6 @@ fn show_value(i: usize, value: f64, config: &HealthConfig) -> String {
     }
 }
 
-fn days_before(day: NaiveDate, n: u64) -> NaiveDate {
-    day.checked_sub_days(Days::new(n)).unwrap_or(day)
-}
-
 /// Each live account's inputs and whether it is onboarding, as of `day`.
 pub(crate) fn inputs_at(
     store: &dyn Store,
@@ -242,10 +238,7 @@ pub(crate) fn inputs_at(
         });
         out.insert(account.account_id, (Inputs::default(), onboarding));
     }
-    let month = Period {
-        from: days_before(day, 29),
-        to: day,
-    };
+    let month = Period::ending(day, 30);
     let mut scope = request.scope.clone();
     scope.all_users = false;
     for u in store.user_activity(month, &scope)? {
@@ -275,10 +268,7 @@ pub(crate) fn inputs_at(
         }
     }
     let mut feedback: BTreeMap<String, Tally> = BTreeMap::new();
-    let quarter = Period {
-        from: days_before(day, 89),
-        to: day,
-    };
+    let quarter = Period::ending(day, 90);
     for f in store.feedback(quarter, &request.scope)? {
         if let Some(account) = f.account_id.clone() {
             feedback.entry(account).or_default().add(&f);
@@ -289,10 +279,7 @@ pub(crate) fn inputs_at(
             i.sentiment = tally.sentiment();
         }
     }
-    let before = Period {
-        from: days_before(day, 59),
-        to: days_before(day, 30),
-    };
+    let before = month.previous();
     for e in store.account_events(before, &request.scope)? {
         if let Some((i, _)) = out.get_mut(&e.account_id)
             && platform.contains(e.kind.as_str())

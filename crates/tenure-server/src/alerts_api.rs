@@ -73,7 +73,7 @@ pub async fn set_status(
                 accounts: vec![account],
                 ..Scope::default()
             };
-            if !store.alerts(&scope)?.iter().any(|a| a.alert_id == id) {
+            if !store.alerts(&scope, true)?.iter().any(|a| a.alert_id == id) {
                 return Ok(None);
             }
         }

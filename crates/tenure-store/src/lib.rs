@@ -393,8 +393,10 @@ pub trait Store: Send {
     fn feedback(&self, period: tenure_core::report::Period, scope: &Scope)
     -> Result<Vec<Feedback>>;
 
-    /// Every stored alert of the accounts in scope, oldest first.
-    fn alerts(&self, scope: &Scope) -> Result<Vec<Alert>>;
+    /// The stored alerts of the accounts in scope (only the live ones, not
+    /// resolved, with `live_only`: what evaluation reads each day), oldest
+    /// first.
+    fn alerts(&self, scope: &Scope, live_only: bool) -> Result<Vec<Alert>>;
 
     /// Stores `alerts`, replacing those with the same ids (one transaction).
     fn save_alerts(&mut self, alerts: &[Alert]) -> Result<()>;

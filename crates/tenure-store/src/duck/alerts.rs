@@ -47,11 +47,16 @@ pub(super) fn save(store: &mut DuckStore, alerts: &[Alert]) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn list(store: &DuckStore, scope: &Scope) -> Result<Vec<Alert>> {
+pub(super) fn list(store: &DuckStore, scope: &Scope, live_only: bool) -> Result<Vec<Alert>> {
+    let live = if live_only {
+        "status <> 'resolved'"
+    } else {
+        "true"
+    };
     let sql = format!(
         "SELECT alert_id, account_id, kind, subject, strftime(opened_on, '%Y-%m-%d'), status,
                 strftime(snoozed_until, '%Y-%m-%d'), strftime(resolved_on, '%Y-%m-%d'), reason
-         FROM alerts WHERE {}
+         FROM alerts WHERE {} AND {live}
          ORDER BY opened_on, account_id, kind, subject, alert_id",
         account_filter(scope)
     );
@@ -120,12 +125,23 @@ mod tests {
             ..alert("al-1", "a1")
         };
         store.save_alerts(std::slice::from_ref(&snoozed)).unwrap();
-        let all = store.alerts(&Scope::default()).unwrap();
+        let all = store.alerts(&Scope::default(), false).unwrap();
         assert_eq!(all, vec![snoozed, alert("al-2", "a2")]);
         let one = Scope {
             accounts: vec!["a2".into()],
             ..Scope::default()
         };
-        assert_eq!(store.alerts(&one).unwrap(), vec![alert("al-2", "a2")]);
+        assert_eq!(
+            store.alerts(&one, false).unwrap(),
+            vec![alert("al-2", "a2")]
+        );
+        let resolved = Alert {
+            status: AlertStatus::Resolved,
+            resolved_on: Some(day(2)),
+            ..alert("al-2", "a2")
+        };
+        store.save_alerts(std::slice::from_ref(&resolved)).unwrap();
+        assert_eq!(store.alerts(&one, false).unwrap(), vec![resolved]);
+        assert!(store.alerts(&one, true).unwrap().is_empty(), "live only");
     }
 }

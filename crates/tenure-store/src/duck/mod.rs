@@ -312,8 +312,8 @@ impl Store for DuckStore {
         reports::feedback(self, period, scope)
     }
 
-    fn alerts(&self, scope: &crate::Scope) -> Result<Vec<crate::Alert>> {
-        alerts::list(self, scope)
+    fn alerts(&self, scope: &crate::Scope, live_only: bool) -> Result<Vec<crate::Alert>> {
+        alerts::list(self, scope, live_only)
     }
 
     fn save_alerts(&mut self, alerts: &[crate::Alert]) -> Result<()> {
