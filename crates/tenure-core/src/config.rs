@@ -52,6 +52,8 @@ struct FileConfig {
     health: crate::health::HealthFile,
     #[serde(default)]
     alerts: crate::alerts::AlertsFile,
+    #[serde(default)]
+    models: crate::models::ModelsFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -317,6 +319,7 @@ impl Config {
         let mut reports = reports_config(&file.reports).map_err(invalid)?;
         reports.health = file.health.build().map_err(invalid)?;
         reports.alerts = file.alerts.build().map_err(invalid)?;
+        reports.models = file.models.build().map_err(invalid)?;
         let store = StoreConfig {
             memory_limit: match &file.store.memory_limit {
                 Some(text) => memory_size(text).map_err(invalid)?,

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod config;
 pub mod health;
 pub mod model;
+pub mod models;
 pub mod report;
 pub mod rules;
 pub mod taxonomy;

@@ -101,6 +101,8 @@ pub struct ReportsConfig {
     pub health: crate::health::HealthConfig,
     /// Alerts (`[alerts]`).
     pub alerts: crate::alerts::AlertsConfig,
+    /// Propensity models (`[models]`).
+    pub models: crate::models::ModelsConfig,
 }
 
 impl Default for ReportsConfig {
@@ -118,6 +120,7 @@ impl Default for ReportsConfig {
             advice: Category::ALL.map(|c| c.default_advice().to_string()),
             health: crate::health::HealthConfig::default(),
             alerts: crate::alerts::AlertsConfig::default(),
+            models: crate::models::ModelsConfig::default(),
         }
     }
 }

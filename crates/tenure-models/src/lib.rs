@@ -4,8 +4,13 @@
 //! - [`bgnbd`]: the BG/NBD model of repeat activity (Fader, Hardie & Lee
 //!   2005): the probability a user is still alive and their expected
 //!   active days ahead, fitted by maximum likelihood.
+//! - [`logistic`]: L2-regularised logistic regression with per-prediction
+//!   contributions, for the propensity scores.
+//! - [`metrics`]: AUC, Brier score, lift and calibration of scores.
 
 pub mod bgnbd;
+pub mod logistic;
+pub mod metrics;
 mod special;
 
 #[derive(Debug, thiserror::Error, PartialEq)]

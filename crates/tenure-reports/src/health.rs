@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tenure_core::ActivityKind;
 use tenure_core::health::{COMPONENTS, HealthConfig, PerComponent};
 use tenure_core::report::{Category, Period, ReportsConfig, days_before};
-use tenure_store::{HealthRow, Store};
+use tenure_store::{AccountAt, HealthRow, Store, UserActivity};
 
 /// What an account's components come from, as of one day.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,6 +21,8 @@ pub(crate) struct Inputs {
     pub active: u64,
     /// ... engaging or interacting in those 30 days ...
     pub deep: u64,
+    /// ... engaging in them (not scored: the propensity models read it) ...
+    pub engaging: u64,
     /// ... and active at least once ever (activated seats).
     pub activated: u64,
     /// Key features used in the 30 days.
@@ -31,6 +33,9 @@ pub(crate) struct Inputs {
     /// The mean sentiment (-1 to 1) of the NPS comments and feedback texts
     /// of the 90 days up to the day, if any.
     pub sentiment: Option<f64>,
+    /// Error events in the 30 days (not scored: the propensity models
+    /// read it).
+    pub errors: u64,
 }
 
 /// One account's score.
@@ -227,22 +232,46 @@ pub(crate) fn inputs_at(
     request: &Request,
     day: NaiveDate,
 ) -> Result<BTreeMap<String, (Inputs, bool)>, ReportError> {
-    let config = &request.config.health;
-    let mut out = BTreeMap::new();
-    for account in store.accounts_at(day, &request.scope)? {
-        if account.archived {
-            continue;
-        }
-        let onboarding = account.created_at.is_some_and(|at| {
-            (day - at.date_naive()).num_days() < i64::from(config.onboarding_days)
-        });
-        out.insert(account.account_id, (Inputs::default(), onboarding));
-    }
+    let accounts = store.accounts_at(day, &request.scope)?;
+    let mut out = live_accounts(&accounts, &request.config.health, day);
     let month = Period::ending(day, 30);
     let mut scope = request.scope.clone();
     scope.all_users = false;
-    for u in store.user_activity(month, &scope)? {
-        let Some((i, _)) = u.account_id.and_then(|a| out.get_mut(&a)) else {
+    let users = store.user_activity(month, &scope)?;
+    add_inputs(store, request, day, &users, &mut out)?;
+    Ok(out)
+}
+
+/// The accounts not archived on `day`, with empty inputs and whether each
+/// is onboarding.
+pub(crate) fn live_accounts(
+    accounts: &[AccountAt],
+    config: &HealthConfig,
+    day: NaiveDate,
+) -> BTreeMap<String, (Inputs, bool)> {
+    let mut out = BTreeMap::new();
+    for account in accounts.iter().filter(|a| !a.archived) {
+        let onboarding = account.created_at.is_some_and(|at| {
+            (day - at.date_naive()).num_days() < i64::from(config.onboarding_days)
+        });
+        out.insert(account.account_id.clone(), (Inputs::default(), onboarding));
+    }
+    out
+}
+
+/// The users' activity in the 30 days up to `day` (`user_activity` of the
+/// licensed users), with everything else the store has, into `out`.
+pub(crate) fn add_inputs(
+    store: &dyn Store,
+    request: &Request,
+    day: NaiveDate,
+    users: &[UserActivity],
+    out: &mut BTreeMap<String, (Inputs, bool)>,
+) -> Result<(), ReportError> {
+    let config = &request.config.health;
+    let month = Period::ending(day, 30);
+    for u in users {
+        let Some((i, _)) = u.account_id.as_ref().and_then(|a| out.get_mut(a)) else {
             continue;
         };
         i.licensed += 1;
@@ -252,6 +281,7 @@ pub(crate) fn inputs_at(
             category,
             Category::Engaging | Category::Interacting
         ));
+        i.engaging += u64::from(category == Category::Engaging);
         i.activated += u64::from(u.last_active_at.is_some());
     }
     let platform: BTreeSet<&str> = ActivityKind::PLATFORM.iter().map(|k| k.as_str()).collect();
@@ -262,6 +292,9 @@ pub(crate) fn inputs_at(
         };
         if platform.contains(e.kind.as_str()) {
             i.platform_now += e.events;
+        }
+        if e.kind == ActivityKind::Error.as_str() {
+            i.errors += e.events;
         }
         if key.contains(e.event.as_str()) && e.events > 0 {
             i.features_used += 1;
@@ -287,7 +320,7 @@ pub(crate) fn inputs_at(
             i.platform_before += e.events;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The scores of `day` as the history keeps them: per live account in
@@ -432,11 +465,13 @@ mod tests {
             licensed: 10,
             active: 6,
             deep: 3,
+            engaging: 1,
             activated: 9,
             features_used: 4,
             platform_now: 120,
             platform_before: 100,
             sentiment: None,
+            errors: 0,
         }
     }
 

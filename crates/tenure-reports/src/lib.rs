@@ -12,6 +12,7 @@ mod levels;
 mod monthly;
 mod overview;
 mod productivity;
+mod propensity;
 mod seats;
 mod sentiment;
 mod table;
@@ -21,6 +22,7 @@ pub use alerts::{
 };
 pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
+pub use propensity::{needs_training as models_need_training, train_and_keep as train_models};
 pub use table::{Cell, Table};
 use tenure_core::report::{ParamError, Period, ReportsConfig};
 use tenure_store::{Scope, Store, StoreError};
@@ -110,7 +112,14 @@ pub const NAMES: &[&str] = &[
     "health-history",
     "alerts",
     "sentiment",
+    "scores",
+    "models",
+    "backtest",
 ];
+
+/// The reports about every account at once (the models, trained on all
+/// of them, and their back-test), which an account's own admin may not read.
+pub const ACROSS_ACCOUNTS: &[&str] = &["models", "backtest"];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
 pub(crate) fn ratio(part: u64, whole: u64) -> Cell {
@@ -153,6 +162,9 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "health-history" => health::history(store, request),
         "alerts" => alerts::report(store, request),
         "sentiment" => sentiment::report(store, request),
+        "scores" => propensity::scores(store, request),
+        "models" => propensity::models(store, request),
+        "backtest" => propensity::backtest(store, request),
         other => Err(ParamError::new(
             "report",
             format!("{other:?} is not one of {}", NAMES.join(", ")),

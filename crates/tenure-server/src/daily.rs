@@ -1,6 +1,7 @@
 //! The daily work: every finished UTC day's health scores kept and its
-//! alerts evaluated, once, on a thread of its own with its own store
-//! connection (ingestion goes on beside it). At start it catches up on the
+//! alerts evaluated, once, and the propensity models trained again when
+//! the kept ones are older than `models.retrain_days`, on a thread of its
+//! own with its own store connection (ingestion goes on beside it). At start it catches up on the
 //! last `health.backfill_days` days it has not scored, a day at a time,
 //! then checks every ten minutes for a new day. Shutting down waits for
 //! the day in hand (the store must not close under it) and stops.
@@ -94,5 +95,15 @@ fn catch_up(
         done += 1;
         day = day + chrono::Days::new(1);
     }
-    (done, Ok(Running::On))
+    if !matches!(stopped.try_recv(), Err(TryRecvError::Empty)) {
+        return (done, Ok(Running::Stop));
+    }
+    let trained = tenure_reports::models_need_training(store, config, yesterday).and_then(|due| {
+        if due {
+            tenure_reports::train_models(store, config, yesterday)?;
+            tracing::info!(message = "Propensity models trained.", as_of = %yesterday);
+        }
+        Ok(())
+    });
+    (done, trained.map(|()| Running::On))
 }

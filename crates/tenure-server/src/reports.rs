@@ -117,6 +117,13 @@ pub async fn report(
     let mut params = parse_query(query.as_deref().unwrap_or(""))?;
     match (info.role, &info.account_id) {
         (role, _) if role.can_read_all() => {}
+        (Role::AccountAdmin, Some(_))
+            if tenure_reports::ACROSS_ACCOUNTS.contains(&name.as_str()) =>
+        {
+            return Err(ApiError::Forbidden(format!(
+                "an account-admin key cannot read {name}: it is about every account"
+            )));
+        }
         (Role::AccountAdmin, Some(account)) => params.scope.accounts = vec![account.clone()],
         (role, _) => {
             return Err(ApiError::Forbidden(format!(

@@ -203,7 +203,7 @@ pub struct Productivity {
 }
 
 /// An account as it was at the end of a period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountAt {
     pub account_id: String,
     pub name: Option<String>,
@@ -213,6 +213,9 @@ pub struct AccountAt {
     /// When the account was created (the `created_at` trait, else its
     /// first change), as the store holds it now.
     pub created_at: Option<DateTime<Utc>>,
+    /// The plan then (`plan` trait), and the monthly revenue.
+    pub plan: Option<String>,
+    pub mrr: Option<f64>,
 }
 
 /// An NPS answer or a piece of feedback.
@@ -255,6 +258,33 @@ pub struct HealthRow {
     pub profile: String,
     /// Per component, its value, score and points (a JSON object).
     pub components: String,
+}
+
+/// How many of one named event a user (of an account) did on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDay {
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    pub event: String,
+    pub day: chrono::NaiveDate,
+    pub events: u64,
+}
+
+/// A trained model as kept (see `tenure_reports` propensity models).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFit {
+    pub model: String,
+    /// The day it was trained as of: its labels end by then.
+    pub trained_on: chrono::NaiveDate,
+    /// `logistic_regression`, or `heuristic` when labels were too few.
+    pub method: String,
+    pub train_rows: u64,
+    pub test_rows: u64,
+    /// On the held-out rows.
+    pub auc: Option<f64>,
+    pub brier: Option<f64>,
+    /// The fitted parameters and the evaluation (a JSON object).
+    pub params: String,
 }
 
 /// How many times an account's users did one event (or had one detail of
@@ -392,6 +422,23 @@ pub trait Store: Send {
     /// sorted by account and time.
     fn feedback(&self, period: tenure_core::report::Period, scope: &Scope)
     -> Result<Vec<Feedback>>;
+
+    /// Per account, day, event and user, how many of the named `events`
+    /// happened in `period` (lifecycle events: rare), sorted so.
+    fn event_days(
+        &self,
+        period: tenure_core::report::Period,
+        events: &[String],
+    ) -> Result<Vec<EventDay>>;
+
+    /// The first and last day with a platform event in the rollups.
+    fn activity_span(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>>;
+
+    /// Replaces the model fits trained on `day` by `fits`.
+    fn save_model_fits(&mut self, day: chrono::NaiveDate, fits: &[ModelFit]) -> Result<()>;
+
+    /// The latest fit of each model trained on or before `day`.
+    fn model_fits(&self, day: chrono::NaiveDate) -> Result<Vec<ModelFit>>;
 
     /// The stored alerts of the accounts in scope (only the live ones, not
     /// resolved, with `live_only`: what evaluation reads each day), oldest

@@ -36,8 +36,45 @@ pub enum Command {
     /// Evaluate alerts for past days, snooze or close one.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Train the propensity models and keep them (what `scores` and
+    /// `models` read; the server retrains every `models.retrain_days`).
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Score every account as of each past month end with the health score
+    /// and each model, against what happened next (the `backtest` report).
+    Backtest(BacktestArgs),
     /// Generate a realistic SaaS usage dataset with planted ground truth.
     Gen(GenArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Train every model as of a day and keep the fits; prints the
+    /// `models` report of the new fits.
+    Train {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The day to train as of (labels end by then; default: yesterday, UTC).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// First month end to score from (YYYY-MM-DD; default: 12 months before --as-of).
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// What is known: month ends up to this day less `models.horizon_days`
+    /// are scored (default: yesterday, UTC).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
 }
 
 /// Where the store and the config are.
@@ -190,8 +227,8 @@ pub struct ReportArgs {
     /// The report: engagement, engagement-summary, engagement-flow,
     /// champions, seats, seats-pending, levels, user-levels, productivity,
     /// active-rate, monthly-activity, activity-pivot, account-flags,
-    /// features, errors, alive, health, health-history, alerts, sentiment
-    /// or overview (a JSON document).
+    /// features, errors, alive, health, health-history, alerts, sentiment,
+    /// scores, models, backtest or overview (a JSON document).
     pub name: String,
     /// First day of the period (YYYY-MM-DD, UTC); or use --range.
     #[arg(long)]

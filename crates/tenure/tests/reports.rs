@@ -207,6 +207,24 @@ fn the_api_serves_the_same_reports() {
         .collect();
     assert_eq!(accounts, BTreeSet::from(["acct-3"]), "{body}");
     assert_eq!(get("/api/v1/reports/engagement", &write).0, 403);
+    // The models and their back-test are about every account.
+    for name in ["models", "backtest"] {
+        let (status, body) = get(&format!("/api/v1/reports/{name}?as_of=2026-10-31"), &tenant);
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("every account"), "{body}");
+    }
+    // A tenant's scores are its own account's.
+    let (status, body) = get("/api/v1/reports/scores?as_of=2026-10-31", &tenant);
+    assert_eq!(status, 200, "{body}");
+    let rows: Value = serde_json::from_str(&body).unwrap();
+    assert!(!rows.as_array().unwrap().is_empty());
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["account_id"] == "acct-3"),
+        "{body}"
+    );
     for (path, param) in [
         ("/api/v1/reports/engagement?range=2w", "range"),
         ("/api/v1/reports/engagement?colour=red", "colour"),
@@ -356,6 +374,11 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
             "account_id,score,band,active_users,depth,breadth,trend,seat_activation,sentiment,explanation,profile",
         ),
         ("sentiment", "account_id,month,responses,sentiment,nps"),
+        ("scores", "account_id,user_id,model,score,method,reasons"),
+        (
+            "models",
+            "model,method,trained_at,train_rows,test_rows,auc,brier,params",
+        ),
     ];
     for (name, header) in headers {
         let csv = run(name, &[], "csv");
@@ -991,4 +1014,101 @@ fn list_open_over_http(
         .find(|a| a["status"] == "open")
         .map(|a| a["alert_id"].as_str().unwrap().to_string())
         .expect("an open alert")
+}
+
+/// On the small preset (too few outcomes to train on) every score is its
+/// heuristic and says why; `tenure backtest` gives a row per month for the
+/// health score and each model.
+#[test]
+fn scores_say_when_they_are_heuristics_and_the_backtest_covers_each_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let (ok, out, err) = tenure(&[
+        "report",
+        "scores",
+        "--data",
+        &d,
+        "--as-of",
+        "2026-10-31",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<BTreeMap<String, String>> = serde_json::from_str::<Vec<Value>>(&out)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let o = r.as_object().unwrap();
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), String::from)))
+                .map(|(k, v)| (k, if v == "null" { String::new() } else { v }))
+                .collect()
+        })
+        .collect();
+    let models: BTreeSet<&str> = rows.iter().map(|r| r["model"].as_str()).collect();
+    assert!(
+        models.contains("churn") && models.contains("advocacy"),
+        "{models:?}"
+    );
+    for r in &rows {
+        let p: f64 = r["score"].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{r:?}");
+        if r["method"] == "heuristic" {
+            assert!(r["reasons"].starts_with("heuristic ("), "{r:?}");
+        }
+        // Account models leave user_id empty; user models fill it.
+        let user_model = r["model"] == "trial_success" || r["model"] == "advocacy";
+        assert_eq!(r["user_id"].is_empty(), !user_model, "{r:?}");
+    }
+    let churn: Vec<_> = rows.iter().filter(|r| r["model"] == "churn").collect();
+    assert!(churn.iter().all(|r| r["method"] == "heuristic"));
+    assert!(
+        churn[0]["reasons"].contains("positive labels in training"),
+        "{:?}",
+        churn[0]
+    );
+    let (ok, out, err) = tenure(&[
+        "backtest",
+        "--data",
+        &d,
+        "--as-of",
+        "2026-10-31",
+        "--from",
+        "2026-06-01",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().next(),
+        Some(
+            "model,month,auc,lift_top_decile,churn_rate_red,churn_rate_yellow,churn_rate_green,rows,positives"
+        )
+    );
+    let rows = csv_rows(&out);
+    // Month ends from June to 90 days before the as-of day: June, July.
+    let months: BTreeSet<&str> = rows.iter().map(|r| r["month"].as_str()).collect();
+    assert_eq!(months, BTreeSet::from(["2026-06", "2026-07"]));
+    let names: BTreeSet<&str> = rows.iter().map(|r| r["model"].as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "health",
+            "churn",
+            "expansion",
+            "trial_conversion",
+            "trial_success",
+            "advocacy"
+        ])
+    );
+    let (ok, _, err) = tenure(&[
+        "backtest",
+        "--data",
+        &d,
+        "--as-of",
+        "2026-01-01",
+        "--from",
+        "2026-06-01",
+    ]);
+    assert!(!ok && err.contains("from"), "{err}");
 }

@@ -67,7 +67,7 @@ const USERS_NOW: &str =
 
 /// [`accounts_as_of`] from the current `accounts` table.
 const ACCOUNTS_NOW: &str =
-    "SELECT id AS account_id, name, seats_purchased, archived, has_portal_access
+    "SELECT id AS account_id, name, seats_purchased, archived, has_portal_access, plan, mrr
                             FROM accounts";
 
 /// [`accounts_as_of`] as [`users_mixed`] reads users.
@@ -166,7 +166,9 @@ fn account_fields(latest: &str) -> String {
                 TRY_CAST(max(v) FILTER (WHERE field = 'seats_purchased') AS INTEGER) AS seats_purchased,
                 coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'archived') AS BOOLEAN), false) AS archived,
                 coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'has_portal_access') AS BOOLEAN), true)
-                    AS has_portal_access
+                    AS has_portal_access,
+                max(v) FILTER (WHERE field = 'plan') AS plan,
+                TRY_CAST(max(v) FILTER (WHERE field = 'mrr') AS DOUBLE) AS mrr
          FROM ({latest}) GROUP BY id"
     )
 }

@@ -8,6 +8,7 @@ mod active_days;
 mod alerts;
 mod arrow;
 mod asof;
+mod fits;
 mod health;
 mod keys;
 mod productivity;
@@ -318,6 +319,26 @@ impl Store for DuckStore {
 
     fn save_alerts(&mut self, alerts: &[crate::Alert]) -> Result<()> {
         alerts::save(self, alerts)
+    }
+
+    fn event_days(
+        &self,
+        period: tenure_core::report::Period,
+        events: &[String],
+    ) -> Result<Vec<crate::EventDay>> {
+        fits::event_days(self, period, events)
+    }
+
+    fn activity_span(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>> {
+        fits::activity_span(self)
+    }
+
+    fn save_model_fits(&mut self, day: chrono::NaiveDate, fits: &[crate::ModelFit]) -> Result<()> {
+        fits::save(self, day, fits)
+    }
+
+    fn model_fits(&self, day: chrono::NaiveDate) -> Result<Vec<crate::ModelFit>> {
+        fits::latest(self, day)
     }
 
     fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>> {

@@ -57,7 +57,7 @@ pub(super) fn accounts_at(
     let filter = account_filter(scope);
     let sql = format!(
         "SELECT x.account_id, x.name, x.seats_purchased, x.archived, x.has_portal_access,
-                epoch_us(c.created_at)
+                epoch_us(c.created_at), x.plan, x.mrr
          FROM ({}) x LEFT JOIN accounts c ON c.id = x.account_id
          WHERE {filter} ORDER BY x.account_id",
         store.accounts_at_sql(&format!("TIMESTAMP {}", end_of(at)))?
@@ -71,6 +71,8 @@ pub(super) fn accounts_at(
             archived: r.get(3)?,
             has_portal_access: r.get(4)?,
             created_at: utc(r.get(5)?),
+            plan: r.get(6)?,
+            mrr: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (10, V10),
     (11, V11),
     (12, V12),
+    (13, V13),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -29,6 +30,22 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (9, "user_months"),
     (12, "feedback_events"),
 ];
+
+/// Trained propensity models (see `tenure_reports::propensity`): one row
+/// per model and day trained; `params` holds the fit and its evaluation.
+const V13: &str = r#"
+CREATE TABLE model_fits (
+    model VARCHAR NOT NULL,
+    trained_on DATE NOT NULL,
+    method VARCHAR NOT NULL,
+    train_rows BIGINT NOT NULL,
+    test_rows BIGINT NOT NULL,
+    auc DOUBLE,
+    brier DOUBLE,
+    params JSON NOT NULL,
+    computed_at TIMESTAMP NOT NULL
+);
+"#;
 
 /// NPS answers and feedback, one row per event (see `rollup.rs`): what the
 /// sentiment report and the health score's sentiment read.

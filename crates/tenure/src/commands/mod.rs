@@ -7,6 +7,7 @@ mod generate;
 mod health;
 mod import;
 mod keys;
+mod models;
 mod refresh;
 mod report;
 mod serve;
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Health(args) => health::run(args),
         Command::Alerts(cmd) => alerts::run(cmd),
         Command::Report(args) => report::run(*args),
+        Command::Models(cmd) => models::run(cmd),
+        Command::Backtest(args) => models::backtest(args),
         Command::Gen(args) => generate::run(args),
     }
 }

@@ -1,0 +1,236 @@
+//! Propensity scores (docs/models.md): churn, expansion and trial
+//! conversion per account, trial success and advocacy per user. Each is a
+//! logistic regression trained on features as of past month ends and the
+//! outcome in the horizon after each, tested on the latest months held out;
+//! with too few labels it is a documented heuristic that says so.
+//!
+//! Reports: `scores` (as of the period's end), `models` (the fits and
+//! their held-out AUC, Brier score and calibration; with the BG/NBD fit),
+//! and `backtest` (see [`backtest`]).
+
+mod backtest;
+mod features;
+mod train;
+
+use crate::{Cell, ReportError, Request, Table};
+pub(crate) use backtest::report as backtest;
+use chrono::NaiveDate;
+use features::{History, Snapshot};
+use tenure_core::models::{MODELS, ModelKind, Unit};
+use tenure_core::report::ReportsConfig;
+use tenure_store::Store;
+use train::Trained;
+
+/// Whom a model scores: paying accounts for churn and expansion, trial
+/// accounts for trial conversion, the users of trial accounts for trial
+/// success, every licensed user for advocacy.
+pub(crate) fn scores_account(kind: &ModelKind, a: &features::AccountRow) -> bool {
+    match kind.name {
+        "churn" | "expansion" => !a.trial,
+        "trial_conversion" | "trial_success" => a.trial,
+        _ => true,
+    }
+}
+
+/// Trains every model as of `as_of` and keeps the fits (replacing any of
+/// that day). Returns the `models` rows of the new fits.
+pub fn train_and_keep(
+    store: &mut dyn Store,
+    config: &ReportsConfig,
+    as_of: NaiveDate,
+) -> Result<Table, ReportError> {
+    let trained = train::train_all(&*store, config, as_of)?;
+    let fits: Vec<_> = trained.iter().map(Trained::to_fit).collect();
+    store.save_model_fits(as_of, &fits)?;
+    let mut table = Table::new(MODEL_COLUMNS);
+    for t in &trained {
+        table.push(model_row(t));
+    }
+    Ok(table)
+}
+
+/// Whether the kept fits as of `day` are missing or older than
+/// `retrain_days` (the server then trains again).
+pub fn needs_training(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    day: NaiveDate,
+) -> Result<bool, ReportError> {
+    Ok(kept(store, config, day)?.is_none())
+}
+
+/// The kept fits of every model trained within `retrain_days` up to
+/// `day`, if there are all.
+fn kept(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    day: NaiveDate,
+) -> Result<Option<Vec<Trained>>, ReportError> {
+    let fresh = tenure_core::report::days_before(day, u64::from(config.models.retrain_days));
+    let fits = store.model_fits(day)?;
+    let trained: Vec<Trained> = MODELS
+        .iter()
+        .filter_map(|k| {
+            fits.iter()
+                .find(|f| f.model == k.name && f.trained_on > fresh)
+                .and_then(|f| Trained::from_fit(f, config))
+        })
+        .collect();
+    Ok((trained.len() == MODELS.len()).then_some(trained))
+}
+
+/// The models as of `day`: the kept fits when fresh, else trained now
+/// (in memory).
+fn current(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    day: NaiveDate,
+) -> Result<Vec<Trained>, ReportError> {
+    match kept(store, config, day)? {
+        Some(trained) => Ok(trained),
+        None => train::train_all(store, config, day),
+    }
+}
+
+pub(crate) const SCORE_COLUMNS: &[&str] = &[
+    "account_id",
+    "user_id",
+    "model",
+    "score",
+    "method",
+    "reasons",
+];
+
+/// `scores`: every model's score as of the period's end for the accounts
+/// and users in scope.
+pub(crate) fn scores(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let config = &request.config;
+    let day = request.period.to;
+    let trained = current(store, config, day)?;
+    let history = History::load(store, config, day)?;
+    let scope = &request.scope;
+    let keep = |u: &tenure_store::UserActivity, _: &features::AccountRow| {
+        scope.admits(&u.user_id, u.account_id.as_deref(), &u.groups, u.licensed)
+    };
+    let snapshot = Snapshot::take(store, config, &history, day, &keep)?;
+    // Account rows: the scope's accounts; with a user or group filter,
+    // the accounts of the users it keeps.
+    let narrowed = !scope.users.is_empty() || !scope.groups.is_empty();
+    let mut shown = vec![!narrowed; snapshot.accounts.len()];
+    for u in &snapshot.users {
+        shown[u.account] = true;
+    }
+    let mut table = Table::new(SCORE_COLUMNS);
+    let round = |p: f64| Cell::Float((p * 10_000.0).round() / 10_000.0);
+    for t in &trained {
+        match t.kind.unit {
+            Unit::Account => {
+                for (i, a) in snapshot.accounts.iter().enumerate() {
+                    let wanted = scope.accounts.is_empty() || scope.accounts.contains(&a.id);
+                    if !(shown[i] && wanted && scores_account(&t.kind, a)) {
+                        continue;
+                    }
+                    let (p, reasons) = t.score(&a.x, train::heuristic_account(&t.kind, a));
+                    table.push(vec![
+                        a.id.clone().into(),
+                        Cell::Empty,
+                        t.kind.name.into(),
+                        round(p),
+                        t.method_name().into(),
+                        reasons.into(),
+                    ]);
+                }
+            }
+            Unit::User => {
+                for u in &snapshot.users {
+                    let a = &snapshot.accounts[u.account];
+                    if !scores_account(&t.kind, a) {
+                        continue;
+                    }
+                    let (p, reasons) = t.score(&u.x, train::heuristic_user(&t.kind, u));
+                    table.push(vec![
+                        a.id.clone().into(),
+                        u.id.clone().into(),
+                        t.kind.name.into(),
+                        round(p),
+                        t.method_name().into(),
+                        reasons.into(),
+                    ]);
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
+pub(crate) const MODEL_COLUMNS: &[&str] = &[
+    "model",
+    "method",
+    "trained_at",
+    "train_rows",
+    "test_rows",
+    "auc",
+    "brier",
+    "params",
+];
+
+fn model_row(t: &Trained) -> Vec<Cell> {
+    let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Float);
+    vec![
+        t.kind.name.into(),
+        t.method_name().into(),
+        t.trained_on.to_string().into(),
+        t.train_rows.into(),
+        t.test_rows.into(),
+        opt(t.auc),
+        opt(t.brier),
+        t.params().to_string().into(),
+    ]
+}
+
+/// `models`: each propensity model as of the period's end (kept or
+/// trained now), then the BG/NBD fit the `alive` report uses.
+pub(crate) fn models(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let day = request.period.to;
+    let mut table = Table::new(MODEL_COLUMNS);
+    for t in current(store, &request.config, day)? {
+        table.push(model_row(&t));
+    }
+    let users = store.user_active_days(day)?;
+    match crate::alive::fitted(&users, day) {
+        Ok(fit) => {
+            let p = fit.params;
+            let params = serde_json::json!({
+                "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
+                "time_unit": "day", "log_likelihood": fit.log_likelihood,
+                "transactions": "active days (UTC days with a platform event)",
+            });
+            table.push(vec![
+                "bgnbd".into(),
+                "maximum_likelihood".into(),
+                day.to_string().into(),
+                (fit.rows as u64).into(),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                params.to_string().into(),
+            ]);
+        }
+        Err(ReportError::Model(e)) => {
+            table.push(vec![
+                "bgnbd".into(),
+                "unavailable".into(),
+                day.to_string().into(),
+                0u64.into(),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                serde_json::json!({ "why": e.to_string() })
+                    .to_string()
+                    .into(),
+            ]);
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(table)
+}
