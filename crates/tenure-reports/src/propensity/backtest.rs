@@ -109,7 +109,10 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
     days.sort();
     days.dedup();
     let (snapshots, labels) = train::snapshots_and_labels(store, config, &history, &days)?;
-    let health_kind = MODELS[0];
+    let health_kind = MODELS
+        .iter()
+        .find(|k| k.name == "churn")
+        .expect("churn is a model");
     let mut table = Table::new(COLUMNS);
     for &month in &months {
         let Some(s) = snapshots.get(&month) else {
@@ -118,7 +121,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         // The health score against churn, over paying accounts.
         let (mut risk, mut outcome, mut band) = (Vec::new(), Vec::new(), Vec::new());
         for a in &s.accounts {
-            if let Some(l) = labels.account(&health_kind, a, month) {
+            if let Some(l) = labels.account(health_kind, a, month) {
                 risk.push(-a.health);
                 outcome.push(l);
                 band.push(health_band(config, a.health));

@@ -148,23 +148,10 @@ impl History {
 
     /// Whether `account` had `event` in the `days` days after `day`.
     pub(crate) fn had(&self, account: &str, event: &str, day: NaiveDate, days: u32) -> bool {
-        self.first(account, event, day, days).is_some()
-    }
-
-    /// The first day `account` had `event` in the `days` days after `day`.
-    pub(crate) fn first(
-        &self,
-        account: &str,
-        event: &str,
-        day: NaiveDate,
-        days: u32,
-    ) -> Option<NaiveDate> {
         let end = day + chrono::Days::new(u64::from(days));
         self.events
-            .get(account)?
-            .iter()
-            .find(|(d, e)| *d > day && *d <= end && e == event)
-            .map(|(d, _)| *d)
+            .get(account)
+            .is_some_and(|v| v.iter().any(|(d, e)| *d > day && *d <= end && e == event))
     }
 
     /// Whether `account` had `event` in the `days` days up to `day`.

@@ -39,7 +39,8 @@ pub fn train_and_keep(
     config: &ReportsConfig,
     as_of: NaiveDate,
 ) -> Result<Table, ReportError> {
-    let trained = train::train_all(&*store, config, as_of)?;
+    let history = History::load(&*store, config, as_of)?;
+    let trained = train::train_all(&*store, config, &history, as_of)?;
     let fits: Vec<_> = trained.iter().map(Trained::to_fit).collect();
     store.save_model_fits(as_of, &fits)?;
     let mut table = Table::new(MODEL_COLUMNS);
@@ -80,15 +81,20 @@ fn kept(
 }
 
 /// The models as of `day`: the kept fits when fresh, else trained now
-/// (in memory).
+/// (in memory) on the history up to `day` (`history` when the caller has
+/// it loaded).
 fn current(
     store: &dyn Store,
     config: &ReportsConfig,
+    history: Option<&History>,
     day: NaiveDate,
 ) -> Result<Vec<Trained>, ReportError> {
-    match kept(store, config, day)? {
-        Some(trained) => Ok(trained),
-        None => train::train_all(store, config, day),
+    if let Some(trained) = kept(store, config, day)? {
+        return Ok(trained);
+    }
+    match history {
+        Some(history) => train::train_all(store, config, history, day),
+        None => train::train_all(store, config, &History::load(store, config, day)?, day),
     }
 }
 
@@ -106,8 +112,8 @@ pub(crate) const SCORE_COLUMNS: &[&str] = &[
 pub(crate) fn scores(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let config = &request.config;
     let day = request.period.to;
-    let trained = current(store, config, day)?;
     let history = History::load(store, config, day)?;
+    let trained = current(store, config, Some(&history), day)?;
     let scope = &request.scope;
     let keep = |u: &tenure_store::UserActivity, _: &features::AccountRow| {
         scope.admits(&u.user_id, u.account_id.as_deref(), &u.groups, u.licensed)
@@ -193,7 +199,7 @@ fn model_row(t: &Trained) -> Vec<Cell> {
 pub(crate) fn models(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let day = request.period.to;
     let mut table = Table::new(MODEL_COLUMNS);
-    for t in current(store, &request.config, day)? {
+    for t in current(store, &request.config, None, day)? {
         table.push(model_row(&t));
     }
     let users = store.user_active_days(day)?;

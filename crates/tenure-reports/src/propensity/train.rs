@@ -7,6 +7,7 @@ use super::features::{
     self, ACCOUNT, AccountRow, HEALTH, History, NPS_ANSWERED, NPS_LAST, Snapshot, Snapshots, USER,
     UserRow,
 };
+use super::scores_account;
 use crate::ReportError;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -57,19 +58,19 @@ impl Labels<'_> {
 
     pub(crate) fn account(&self, kind: &ModelKind, a: &AccountRow, day: NaiveDate) -> Option<bool> {
         let m = &self.config.models;
-        let (trial, event) = match kind.name {
-            "churn" => (false, &m.churn_event),
-            "expansion" => (false, &m.upgrade_event),
-            "trial_conversion" => (true, &m.conversion_event),
+        let event = match kind.name {
+            "churn" => &m.churn_event,
+            "expansion" => &m.upgrade_event,
+            "trial_conversion" => &m.conversion_event,
             _ => return None,
         };
-        (a.trial == trial).then(|| self.history.had(&a.id, event, day, self.horizon()))
+        scores_account(kind, a).then(|| self.history.had(&a.id, event, day, self.horizon()))
     }
 
     pub(crate) fn user(&self, kind: &ModelKind, s: &Snapshot, u: &UserRow) -> Option<bool> {
         let account = &s.accounts[u.account];
         match kind.name {
-            "trial_success" if account.trial => {
+            "trial_success" if scores_account(kind, account) => {
                 let converted = self.history.had(
                     &account.id,
                     &self.config.models.conversion_event,
@@ -316,11 +317,11 @@ pub(crate) fn first_day(store: &dyn Store, as_of: NaiveDate) -> Result<NaiveDate
 pub(crate) fn train_all(
     store: &dyn Store,
     config: &ReportsConfig,
+    history: &History,
     as_of: NaiveDate,
 ) -> Result<Vec<Trained>, ReportError> {
-    let history = History::load(store, config, as_of)?;
     let days = snapshot_days(config, first_day(store, as_of)?, as_of);
-    let (snapshots, labels) = snapshots_and_labels(store, config, &history, &days)?;
+    let (snapshots, labels) = snapshots_and_labels(store, config, history, &days)?;
     let (train, test) = split(config, &days);
     Ok(MODELS
         .iter()
