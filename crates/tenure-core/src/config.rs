@@ -54,6 +54,8 @@ struct FileConfig {
     alerts: crate::alerts::AlertsFile,
     #[serde(default)]
     models: crate::models::ModelsFile,
+    #[serde(default)]
+    influence: crate::influence::InfluenceFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -320,6 +322,7 @@ impl Config {
         reports.health = file.health.build().map_err(invalid)?;
         reports.alerts = file.alerts.build().map_err(invalid)?;
         reports.models = file.models.build().map_err(invalid)?;
+        reports.influence = file.influence.build().map_err(invalid)?;
         let store = StoreConfig {
             memory_limit: match &file.store.memory_limit {
                 Some(text) => memory_size(text).map_err(invalid)?,

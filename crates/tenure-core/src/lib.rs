@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod config;
 pub mod health;
+pub mod influence;
 pub mod model;
 pub mod models;
 pub mod report;

@@ -103,6 +103,8 @@ pub struct ReportsConfig {
     pub alerts: crate::alerts::AlertsConfig,
     /// Propensity models (`[models]`).
     pub models: crate::models::ModelsConfig,
+    /// The influence report (`[influence]`).
+    pub influence: crate::influence::InfluenceConfig,
 }
 
 impl Default for ReportsConfig {
@@ -121,6 +123,7 @@ impl Default for ReportsConfig {
             health: crate::health::HealthConfig::default(),
             alerts: crate::alerts::AlertsConfig::default(),
             models: crate::models::ModelsConfig::default(),
+            influence: crate::influence::InfluenceConfig::default(),
         }
     }
 }

@@ -290,11 +290,9 @@ fn write_users(w: &World, dir: &Path) -> Result<(), GenError> {
             let (first, last) = names::person(w.params.seed, u as u64);
             writeln!(
                 out,
-                "usr-{u},acct-{},{}.{}.{u}@acct{}.example.com,{} {},{},{},{};{},{}",
+                "usr-{u},acct-{},{},{} {},{},{},{};{},{}",
                 user.account,
-                first.to_lowercase(),
-                last.to_lowercase(),
-                user.account,
+                names::email(w, u as u32),
                 first,
                 last,
                 names::ROLES[user.role as usize],
@@ -309,7 +307,7 @@ fn write_users(w: &World, dir: &Path) -> Result<(), GenError> {
 }
 
 /// Made-up names.
-mod names {
+pub(crate) mod names {
     use crate::rng::mix;
 
     pub const CSMS: &[&str] = &[
@@ -369,5 +367,16 @@ mod names {
     pub fn person(seed: u64, u: u64) -> (&'static str, &'static str) {
         let h = mix(seed ^ mix(u ^ 0x9E));
         (pick(FIRST, h), pick(LAST, h >> 20))
+    }
+
+    /// User `u`'s email: on its account's domain.
+    pub fn email(w: &crate::world::World, u: u32) -> String {
+        let (first, last) = person(w.params.seed, u64::from(u));
+        format!(
+            "{}.{}.{u}@acct{}.example.com",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            w.users[u as usize].account
+        )
     }
 }

@@ -70,7 +70,7 @@ pub fn message(w: &World, e: &crate::activity::Ev, n: u64, out: &mut Vec<u8>) {
             out.extend_from_slice(b",\"event\":\"");
             out.extend_from_slice(EVENTS[e.what as usize].name.as_bytes());
             out.extend_from_slice(b"\",\"properties\":{");
-            properties(e, out);
+            properties(w, e, out);
             out.push(b'}');
         }
         "identify" => {
@@ -111,7 +111,24 @@ pub fn message(w: &World, e: &crate::activity::Ev, n: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\"}\n");
 }
 
-fn properties(e: &crate::activity::Ev, out: &mut Vec<u8>) {
+/// Whom user `u` emails an insight to, from the contact drawn: a colleague
+/// (another user of the account) for every share of a champion and a third
+/// of everyone else's, else someone at another company.
+fn share_recipient(w: &World, u: u32, contact: u32) -> String {
+    let users = w.users_of(w.users[u as usize].account);
+    let others = users.len() as u32 - 1;
+    if others > 0 && (w.users[u as usize].champion || contact.is_multiple_of(3)) {
+        let mut colleague = users.start + contact / 3 % others;
+        if colleague >= u {
+            colleague += 1;
+        }
+        crate::files::names::email(w, colleague)
+    } else {
+        format!("pe-{contact}@mail{}.example.org", contact % 50)
+    }
+}
+
+fn properties(w: &World, e: &crate::activity::Ev, out: &mut Vec<u8>) {
     let (a, b) = (e.a, e.b);
     let comma = |out: &mut Vec<u8>| out.push(b',');
     match e.what {
@@ -161,9 +178,16 @@ fn properties(e: &crate::activity::Ev, out: &mut Vec<u8>) {
             text("channel", CHANNELS[channel], out);
             comma(out);
             id("company_id", "co-", a, out);
-            if channel < 2 {
-                comma(out);
-                id("recipient_id", "pe-", b >> 2, out);
+            match channel {
+                0 => {
+                    comma(out);
+                    text("recipient_email", &share_recipient(w, e.user, b >> 2), out);
+                }
+                1 => {
+                    comma(out);
+                    id("recipient_id", "pe-", b >> 2, out);
+                }
+                _ => {}
             }
         }
         MEETING_SCHEDULED => {

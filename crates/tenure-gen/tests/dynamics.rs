@@ -365,3 +365,38 @@ fn archetype_mix_and_activity_do_not_depend_on_scale() {
         small.1
     );
 }
+
+#[test]
+fn champions_email_their_insights_to_colleagues() {
+    let (w, evs) = medium();
+    // Per sender kind: insights emailed, and how many to a colleague.
+    let (mut champ, mut champ_inside, mut other, mut other_inside) = (0u64, 0u64, 0u64, 0u64);
+    let mut line = Vec::new();
+    for e in evs
+        .iter()
+        .filter(|e| e.what == catalog::INSIGHT_SHARED && e.b & 3 == 0)
+    {
+        line.clear();
+        tenure_gen::render::message(&w, e, 0, &mut line);
+        let message: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let to = message["properties"]["recipient_email"].as_str().unwrap();
+        let account = w.users[e.user as usize].account;
+        let inside = to.ends_with(&format!("@acct{account}.example.com"));
+        assert!(
+            !to.contains(&format!(".{}@", e.user)),
+            "not to oneself: {to}"
+        );
+        if w.users[e.user as usize].champion {
+            champ += 1;
+            champ_inside += u64::from(inside);
+        } else {
+            other += 1;
+            other_inside += u64::from(inside);
+        }
+    }
+    assert!(champ > 100 && other > 1000, "{champ} {other}");
+    // A champion's account always has colleagues (three users or more).
+    assert_eq!(champ_inside, champ);
+    let share = other_inside as f64 / other as f64;
+    assert!((0.28..0.38).contains(&share), "{share}");
+}

@@ -8,6 +8,7 @@ mod alive;
 mod engagement;
 mod features;
 mod health;
+mod influence;
 mod levels;
 mod monthly;
 mod overview;
@@ -66,6 +67,8 @@ pub struct Request {
     pub mode: Option<String>,
     /// `productivity`: `user` (default), `group` or `account` rows.
     pub by: Option<String>,
+    /// `influence`: only this many users per account, the most influential.
+    pub top: Option<u32>,
     /// Defaults from `[reports]` in the config.
     pub config: ReportsConfig,
 }
@@ -85,6 +88,7 @@ impl Request {
             interval: None,
             mode: None,
             by: None,
+            top: None,
             config: ReportsConfig::default(),
         }
     }
@@ -112,6 +116,7 @@ pub const NAMES: &[&str] = &[
     "health-history",
     "alerts",
     "sentiment",
+    "influence",
     "scores",
     "models",
     "backtest",
@@ -162,6 +167,7 @@ pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, Re
         "health-history" => health::history(store, request),
         "alerts" => alerts::report(store, request),
         "sentiment" => sentiment::report(store, request),
+        "influence" => influence::report(store, request),
         "scores" => propensity::scores(store, request),
         "models" => propensity::models(store, request),
         "backtest" => propensity::backtest(store, request),

@@ -31,6 +31,7 @@ struct Params {
     interval: Option<String>,
     mode: Option<String>,
     by: Option<String>,
+    top: Option<String>,
     all_users: bool,
     all: bool,
     scope: Scope,
@@ -67,6 +68,7 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
             "interval" => once(&mut p.interval, value)?,
             "mode" => once(&mut p.mode, value)?,
             "by" => once(&mut p.by, value)?,
+            "top" => once(&mut p.top, value)?,
             "account" => p.scope.accounts.push(value),
             "group" => p.scope.groups.push(value),
             "user" => p.scope.users.push(value),
@@ -159,14 +161,16 @@ pub async fn report(
             })
             .transpose()
     };
-    let months = params
-        .months
-        .as_deref()
-        .map(|t| {
-            t.parse::<u32>()
-                .map_err(|_| bad("months", format!("{t:?} is not a whole number")))
-        })
-        .transpose()?;
+    let whole = |param: &str, text: &Option<String>| -> Result<Option<u32>, ApiError> {
+        text.as_deref()
+            .map(|t| {
+                t.parse::<u32>()
+                    .map_err(|_| bad(param, format!("{t:?} is not a whole number")))
+            })
+            .transpose()
+    };
+    let months = whole("months", &params.months)?;
+    let top = whole("top", &params.top)?;
     let request = Request {
         period,
         scope: params.scope,
@@ -180,6 +184,7 @@ pub async fn report(
         interval: params.interval,
         mode: params.mode,
         by: params.by,
+        top,
         config: state.config.reports.clone(),
     };
     if name == "overview" {

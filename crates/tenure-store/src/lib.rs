@@ -232,6 +232,21 @@ pub struct Feedback {
     pub text: Option<String>,
 }
 
+/// How often a user, in a period, shared with or messaged one recipient or
+/// over one channel (a row of `social_events`, counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    pub account_id: Option<String>,
+    pub user_id: String,
+    /// `Message Sent` or a share event's name.
+    pub event: String,
+    pub channel: Option<String>,
+    pub recipient_id: Option<String>,
+    /// In lower case.
+    pub recipient_email: Option<String>,
+    pub count: u64,
+}
+
 /// An alert as stored (see [`tenure_core::alerts::AlertStatus`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
@@ -422,6 +437,10 @@ pub trait Store: Send {
     /// sorted by account and time.
     fn feedback(&self, period: tenure_core::report::Period, scope: &Scope)
     -> Result<Vec<Feedback>>;
+
+    /// Every user's messages and shares in `period` (the scope's account
+    /// filter applies), per recipient or channel, sorted.
+    fn reach(&self, period: tenure_core::report::Period, scope: &Scope) -> Result<Vec<Reach>>;
 
     /// Per account, day, event and user, how many of the named `events`
     /// happened in `period` (lifecycle events: rare), sorted so.

@@ -284,6 +284,9 @@ pub struct ReportArgs {
     /// productivity: one row per user (default), group or account.
     #[arg(long)]
     pub by: Option<String>,
+    /// influence: only this many users per account, the most influential.
+    #[arg(long)]
+    pub top: Option<u32>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
 }

@@ -4,7 +4,8 @@
 //! start and fire little elsewhere; feedback sentiment is lower while an
 //! account declines; the churn model, trained on the months before a
 //! held-out period, ranks that period's churns better than the health
-//! score, and the same data and day give the same scores.
+//! score, and the same data and day give the same scores; planted
+//! champions lead their accounts' internal influence.
 
 mod common;
 
@@ -166,6 +167,48 @@ fn alerts_sentiment_and_churn_follow_the_planted_truth() {
     );
     assert!(decline.len() >= 20 && others.len() >= 500);
     assert!(mean(&decline) < mean(&others) - 0.1);
+
+    // Influence: where someone reached a colleague in the last 90 days,
+    // the account's top inside influencer is one of its planted champions
+    // (who email every insight to colleagues).
+    let (ok, out, err) = tenure(&[
+        "report",
+        "influence",
+        "--data",
+        d,
+        "--as-of",
+        "2026-10-31",
+        "--range",
+        "90d",
+        "--top",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let champions: std::collections::BTreeSet<&str> = truth["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["champions"].as_array().unwrap())
+        .map(|c| c["user_id"].as_str().unwrap())
+        .collect();
+    let tops: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let reaching: Vec<&Value> = tops
+        .iter()
+        .filter(|r| r["influence_inside"].as_f64().unwrap() > 0.0)
+        .collect();
+    let led = reaching
+        .iter()
+        .filter(|r| champions.contains(r["user_id"].as_str().unwrap()))
+        .count();
+    let rate = led as f64 / reaching.len().max(1) as f64;
+    eprintln!(
+        "influence: a champion leads {led} of the {} accounts where someone reached a colleague ({rate:.3})",
+        reaching.len()
+    );
+    assert!(reaching.len() >= 200, "{}", reaching.len());
+    assert!(rate >= 0.85, "{rate}");
 
     // Propensity scores before any model is kept: trained in memory.
     let scores = |format: &str| {

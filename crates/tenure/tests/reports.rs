@@ -181,6 +181,22 @@ fn the_api_serves_the_same_reports() {
         "csv",
     ]);
     assert!(ok, "{err}");
+    // Each account's top influencer, over HTTP as on the command line.
+    let (ok, cli_top, err) = tenure(&[
+        "report",
+        "influence",
+        "--data",
+        &d,
+        "--as-of",
+        "2026-10-31",
+        "--range",
+        "90d",
+        "--top",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
     let server = common::Server::start(data);
     let http = common::client();
     let get = |path: &str, key: &str| {
@@ -193,6 +209,21 @@ fn the_api_serves_the_same_reports() {
     );
     assert_eq!(status, 200);
     assert_eq!(api_csv, cli_csv);
+    let (status, api_top) = get(
+        "/api/v1/reports/influence?as_of=2026-10-31&range=90d&top=1&format=csv",
+        &admin,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(api_top, cli_top);
+    let tops = csv_rows(&cli_top);
+    let accounts: BTreeSet<&str> = tops.iter().map(|r| r["account_id"].as_str()).collect();
+    assert_eq!(accounts.len(), tops.len());
+    assert!(tops.iter().all(|r| r["rank"] == "1"));
+    assert!(
+        tops.iter()
+            .any(|r| r["influence_inside"].parse::<f64>().unwrap() > 0.0),
+        "{cli_top}"
+    );
     let (status, body) = get(
         &format!("/api/v1/reports/engagement-summary?{query}"),
         &tenant,
@@ -230,6 +261,7 @@ fn the_api_serves_the_same_reports() {
         ("/api/v1/reports/engagement?colour=red", "colour"),
         ("/api/v1/reports/nonsense", "report"),
         ("/api/v1/reports/engagement?format=xml", "format"),
+        ("/api/v1/reports/influence?top=many", "top"),
     ] {
         let (status, body) = get(path, &admin);
         assert_eq!(status, 400, "{path}");
@@ -374,6 +406,10 @@ fn every_report_has_its_columns_and_filters_only_remove_rows() {
             "account_id,score,band,active_users,depth,breadth,trend,seat_activation,sentiment,explanation,profile",
         ),
         ("sentiment", "account_id,month,responses,sentiment,nps"),
+        (
+            "influence",
+            "user_id,account_id,rank,influence_inside,influence_outside,colleagues_reached",
+        ),
         ("scores", "account_id,user_id,model,score,method,reasons"),
         (
             "models",

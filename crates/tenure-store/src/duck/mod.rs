@@ -313,6 +313,14 @@ impl Store for DuckStore {
         reports::feedback(self, period, scope)
     }
 
+    fn reach(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::Reach>> {
+        reports::reach(self, period, scope)
+    }
+
     fn alerts(&self, scope: &crate::Scope, live_only: bool) -> Result<Vec<crate::Alert>> {
         alerts::list(self, scope, live_only)
     }

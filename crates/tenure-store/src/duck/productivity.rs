@@ -69,8 +69,10 @@ pub(super) fn productivity(
                     WHERE day BETWEEN DATE {from} AND DATE {to} AND kind = 'share'
                       AND user_id IN (SELECT user_id FROM us)
                     GROUP BY user_id),
-         conns AS (SELECT DISTINCT user_id, recipient_id FROM soc
-                   WHERE recipient_id IS NOT NULL
+         conns AS (SELECT DISTINCT user_id,
+                                   coalesce(recipient_id, recipient_email) AS recipient_id
+                   FROM soc
+                   WHERE coalesce(recipient_id, recipient_email) IS NOT NULL
                      AND event IS DISTINCT FROM 'Message Answered'),
          stats AS (SELECT m.key, m.account_id, count(DISTINCT m.user_id) AS users,
                           coalesce(sum(sent.n), 0) AS sent,
@@ -200,7 +202,8 @@ mod tests {
             // Sent before the period, answered inside it: not counted.
             sent(14, "u3", "x7", "p9", "2026-02-28T23:59:59Z"),
             answered(15, "u3", "x7", "yes", "2026-03-01T00:00:00Z"),
-            // Shares: with a recipient (p1 again, and p5), without one.
+            // Shares: with a recipient (p1 again, and p5), to an email
+            // address (compared in lower case).
             event(
                 16,
                 "u1",
@@ -213,7 +216,7 @@ mod tests {
                 "u2",
                 "Insight Shared",
                 "2026-03-02T00:00:00Z",
-                json!({"channel": "linkedin"}),
+                json!({"channel": "email", "recipient_email": " Ann@Corp.Example "}),
             ),
             event(
                 18,
@@ -279,8 +282,8 @@ mod tests {
             [
                 // x1, x2 accepted of 4 sent; p1, p2, p3 and p5.
                 row(Some("u1"), "a1", [1, 4, 2, 4, 1]),
-                // x5 (sent twice) accepted; p1 and p4.
-                row(Some("u2"), "a1", [1, 3, 1, 2, 1]),
+                // x5 (sent twice) accepted; p1, p4 and ann@corp.example.
+                row(Some("u2"), "a1", [1, 3, 1, 3, 1]),
                 // x7 was sent before March; p1 by a share.
                 row(Some("u3"), "a2", [1, 0, 0, 1, 1]),
             ]
@@ -297,7 +300,7 @@ mod tests {
             groups,
             [
                 // u2 is in apac at the period's end, not emea.
-                row(Some("apac"), "a1", [1, 3, 1, 2, 1]),
+                row(Some("apac"), "a1", [1, 3, 1, 3, 1]),
                 row(Some("emea"), "a1", [1, 4, 2, 4, 1]),
                 row(Some("sales"), "a1", [1, 4, 2, 4, 1]),
                 row(None, "a2", [1, 0, 0, 1, 1]),
@@ -309,8 +312,9 @@ mod tests {
         assert_eq!(
             accounts,
             [
-                // p1, p2, p3, p4, p5: p1 counted once for both users.
-                row(Some("a1"), "a1", [2, 7, 3, 5, 2]),
+                // p1, p2, p3, p4, p5 and ann@corp.example: p1 counted once
+                // for both users.
+                row(Some("a1"), "a1", [2, 7, 3, 6, 2]),
                 row(Some("a2"), "a2", [1, 0, 0, 1, 1]),
             ]
         );
@@ -350,7 +354,9 @@ mod tests {
                                   AND properties->>'message_id' = s.id
                                   AND lower(properties->>'answer') IN ('yes', 'maybe')
                                   AND timestamp BETWEEN s.t AND s.t + INTERVAL 30 DAY)),
-                            (SELECT count(DISTINCT properties->>'recipient_id') FROM p
+                            (SELECT count(DISTINCT coalesce(properties->>'recipient_id',
+                                                           lower(trim(properties->>'recipient_email'))))
+                             FROM p
                              WHERE event = 'Message Sent' OR kind = 'share'),
                             (SELECT count(*) FROM p WHERE kind = 'share')"
                 ))

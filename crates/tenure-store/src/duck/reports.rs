@@ -3,7 +3,8 @@
 use super::arrow::{Columns, flag_at, opt_int, opt_text};
 use super::{DuckStore, utc};
 use crate::{
-    AccountActivity, AccountAt, AccountEvents, EventUsage, Feedback, Result, Scope, UserActivity,
+    AccountActivity, AccountAt, AccountEvents, EventUsage, Feedback, Reach, Result, Scope,
+    UserActivity,
 };
 use chrono::Datelike;
 use tenure_core::report::{KindCounts, Period, end_of_day};
@@ -176,6 +177,32 @@ pub(super) fn feedback(store: &DuckStore, period: Period, scope: &Scope) -> Resu
             event: r.get(3)?,
             score: r.get(4)?,
             text: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn reach(store: &DuckStore, period: Period, scope: &Scope) -> Result<Vec<Reach>> {
+    let sql = format!(
+        "SELECT account_id, user_id, event, channel, recipient_id, recipient_email, count(*)
+         FROM social_events
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND event IS DISTINCT FROM 'Message Answered'
+           AND user_id IS NOT NULL AND {filter}
+         GROUP BY ALL ORDER BY ALL",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        filter = account_filter(scope),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Reach {
+            account_id: r.get(0)?,
+            user_id: r.get(1)?,
+            event: r.get(2)?,
+            channel: r.get(3)?,
+            recipient_id: r.get(4)?,
+            recipient_email: r.get(5)?,
+            count: r.get::<_, i64>(6)?.max(0) as u64,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -49,19 +49,24 @@ pub(super) fn rows_of(source: &str) -> String {
 
 /// The `social_events` rows of every event in `source`: each Message Sent
 /// (its `message_id` and `recipient_id`), each Message Answered (its
-/// `message_id` and `answer`, in lower case), and each share event that names a
-/// `recipient_id`. The productivity report pairs answers with messages and
-/// counts distinct recipients from them.
+/// `message_id` and `answer`, in lower case), and each share event that names
+/// a `recipient_id`, a `recipient_email` or a `channel` (the email in lower
+/// case). The productivity report pairs answers with messages and counts
+/// distinct recipients; the influence report reads who reached whom.
 pub(super) fn social_rows_of(source: &str) -> String {
     format!(
         "SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id, user_id, event, kind,
                 properties->>'message_id' AS message_id,
                 properties->>'recipient_id' AS recipient_id,
-                lower(properties->>'answer') AS answer
+                lower(properties->>'answer') AS answer,
+                properties->>'channel' AS channel,
+                lower(trim(properties->>'recipient_email')) AS recipient_email
          FROM {source}
          WHERE event = 'Message Sent'
             OR event = 'Message Answered'
-            OR (kind = 'share' AND properties->>'recipient_id' IS NOT NULL)"
+            OR (kind = 'share' AND (properties->>'recipient_id' IS NOT NULL
+                                    OR properties->>'recipient_email' IS NOT NULL
+                                    OR properties->>'channel' IS NOT NULL))"
     )
 }
 

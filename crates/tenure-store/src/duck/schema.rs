@@ -17,6 +17,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (11, V11),
     (12, V12),
     (13, V13),
+    (14, V14),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -29,7 +30,28 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (8, "user_last"),
     (9, "user_months"),
     (12, "feedback_events"),
+    (14, "social_events"),
 ];
+
+/// `social_events` gains each share's `channel` and `recipient_email`, and
+/// keeps every share that names a recipient or a channel: what the
+/// `influence` report reads. Refilled from the events.
+const V14: &str = r#"
+DROP TABLE social_events;
+CREATE TABLE social_events (
+    day DATE NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    event VARCHAR,
+    kind VARCHAR NOT NULL,
+    message_id VARCHAR,
+    recipient_id VARCHAR,
+    answer VARCHAR,
+    channel VARCHAR,
+    recipient_email VARCHAR
+);
+"#;
 
 /// Trained propensity models (see `tenure_reports::propensity`): one row
 /// per model and day trained; `params` holds the fit and its evaluation.

@@ -39,6 +39,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         interval: args.interval,
         mode: args.mode,
         by: args.by,
+        top: args.top,
         config: config.reports.clone(),
     };
     // The store is ours alone here: bring the rollups up to date first.
