@@ -109,6 +109,11 @@ pub struct ModelsConfig {
     /// this many months whose labels are complete ...
     pub history_months: u32,
     pub step_days: u32,
+    /// ... or further apart, so that the snapshots hold at most about this
+    /// many account rows (live accounts times snapshots): on a store with
+    /// many accounts, weekly snapshots of the same accounts add time, not
+    /// information ...
+    pub max_rows: u32,
     /// ... and holds out the latest this many months of them to test on
     /// (training takes the days whose horizon ends by the first of them).
     pub test_months: u32,
@@ -142,6 +147,7 @@ impl Default for ModelsConfig {
             horizon_days: 90,
             history_months: 12,
             step_days: 7,
+            max_rows: 60_000,
             test_months: 3,
             min_positives: 20,
             l2: 1.0,
@@ -165,6 +171,7 @@ pub(crate) struct ModelsFile {
     horizon_days: Option<u32>,
     history_months: Option<u32>,
     step_days: Option<u32>,
+    max_rows: Option<u32>,
     test_months: Option<u32>,
     min_positives: Option<u32>,
     l2: Option<f64>,
@@ -203,6 +210,7 @@ impl ModelsFile {
         if m.step_days > 31 {
             return Err(format!("models.step_days: {} is above 31", m.step_days));
         }
+        at_least("max_rows", self.max_rows, 1000, &mut m.max_rows)?;
         at_least("min_positives", self.min_positives, 4, &mut m.min_positives)?;
         at_least("retrain_days", self.retrain_days, 1, &mut m.retrain_days)?;
         if m.test_months >= m.history_months {
@@ -288,6 +296,12 @@ mod tests {
             (m.horizon_days, m.l2, m.trial_plan.as_str()),
             (60, 0.5, "eval")
         );
+        assert!(
+            built("max_rows = 10")
+                .unwrap_err()
+                .contains("models.max_rows")
+        );
+        assert_eq!(built("max_rows = 5000").unwrap().max_rows, 5000);
         assert!(
             built("test_months = 12")
                 .unwrap_err()

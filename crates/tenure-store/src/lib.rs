@@ -450,6 +450,14 @@ pub trait Store: Send {
         events: &[String],
     ) -> Result<Vec<EventDay>>;
 
+    /// The users with a platform event in `period` attributed to one of
+    /// `accounts`, sorted.
+    fn platform_users(
+        &self,
+        period: tenure_core::report::Period,
+        accounts: &[String],
+    ) -> Result<Vec<String>>;
+
     /// The first and last day with a platform event in the rollups.
     fn activity_span(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>>;
 

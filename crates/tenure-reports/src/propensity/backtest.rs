@@ -101,9 +101,10 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
     let history = History::load(store, config, as_of)?;
     // Every month end a test month or its training reads.
     let first = train::first_day(store, as_of)?;
+    let accounts = train::live_accounts(store, as_of)?;
     let mut days: Vec<NaiveDate> = Vec::new();
     for &month in &months {
-        days.extend(train::snapshot_days(config, first, month));
+        days.extend(train::snapshot_days(config, first, month, accounts));
         days.push(month);
     }
     days.sort();
@@ -129,7 +130,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         }
         let shares = band_shares(&band);
         table.push(row("health", month, &risk, &outcome, &band));
-        let train = train::snapshot_days(config, first, month);
+        let train = train::snapshot_days(config, first, month, accounts);
         for kind in &MODELS {
             let t = train::train_one(
                 kind,

@@ -355,26 +355,19 @@ fn user_features(
     ]
 }
 
-/// The users (by id) of the given accounts with a platform event in
-/// `period`.
+/// The users (by id) with a platform event in `period` in one of the
+/// given accounts.
 pub(crate) fn active_users(
     store: &dyn Store,
     period: Period,
-    accounts: Vec<String>,
+    accounts: &[String],
 ) -> Result<std::collections::HashSet<String>, ReportError> {
     if accounts.is_empty() {
         return Ok(Default::default());
     }
-    let scope = Scope {
-        accounts,
-        all_users: true,
-        ..Default::default()
-    };
     Ok(store
-        .user_activity(period, &scope)?
+        .platform_users(period, accounts)?
         .into_iter()
-        .filter(|u| u.counts.platform() > 0)
-        .map(|u| u.user_id)
         .collect())
 }
 

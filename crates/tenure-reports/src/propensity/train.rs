@@ -218,11 +218,13 @@ pub(crate) const FEATURE_DAYS: u64 = 60;
 /// The snapshot days whose labels are complete by `as_of`: every
 /// `step_days` back from `as_of` less the horizon, over `history_months`
 /// months, from [`FEATURE_DAYS`] after `first` (the first day with
-/// activity) on; oldest first.
+/// activity) on; oldest first. With many `accounts` (live ones), the step
+/// widens so that the days times the accounts stay within `max_rows`.
 pub(crate) fn snapshot_days(
     config: &ReportsConfig,
     first: NaiveDate,
     as_of: NaiveDate,
+    accounts: usize,
 ) -> Vec<NaiveDate> {
     let m = &config.models;
     let Some(last) = as_of.checked_sub_days(chrono::Days::new(u64::from(m.horizon_days))) else {
@@ -232,11 +234,14 @@ pub(crate) fn snapshot_days(
         .checked_sub_months(chrono::Months::new(m.history_months))
         .unwrap_or(NaiveDate::MIN)
         .max(first + chrono::Days::new(FEATURE_DAYS - 1));
+    let span = (last - earliest).num_days().max(0) as u64;
+    let most = (m.max_rows as usize / accounts.max(1)).max(2) as u64;
+    let step = u64::from(m.step_days).max(span.div_ceil(most));
     let mut days = Vec::new();
     let mut day = last;
     while day > earliest {
         days.push(day);
-        day = days_before(day, u64::from(m.step_days));
+        day = days_before(day, step);
     }
     days.reverse();
     days
@@ -297,7 +302,7 @@ pub(crate) fn snapshots_and_labels<'a>(
             .map(|a| a.id.clone())
             .collect();
         let last_30 = Period::ending(end, 30);
-        late_active.insert(day, features::active_users(store, last_30, trials)?);
+        late_active.insert(day, features::active_users(store, last_30, &trials)?);
         snapshots.insert(day, snapshot);
     }
     let labels = Labels {
@@ -313,6 +318,15 @@ pub(crate) fn first_day(store: &dyn Store, as_of: NaiveDate) -> Result<NaiveDate
     Ok(store.activity_span()?.map_or(as_of, |(first, _)| first))
 }
 
+/// How many accounts are live (not archived) at the end of `day`.
+pub(crate) fn live_accounts(store: &dyn Store, day: NaiveDate) -> Result<usize, ReportError> {
+    Ok(store
+        .accounts_at(day, &tenure_store::Scope::default())?
+        .iter()
+        .filter(|a| !a.archived)
+        .count())
+}
+
 /// Trains every model as of `as_of`.
 pub(crate) fn train_all(
     store: &dyn Store,
@@ -320,7 +334,8 @@ pub(crate) fn train_all(
     history: &History,
     as_of: NaiveDate,
 ) -> Result<Vec<Trained>, ReportError> {
-    let days = snapshot_days(config, first_day(store, as_of)?, as_of);
+    let accounts = live_accounts(store, as_of)?;
+    let days = snapshot_days(config, first_day(store, as_of)?, as_of, accounts);
     let (snapshots, labels) = snapshots_and_labels(store, config, history, &days)?;
     let (train, test) = split(config, &days);
     Ok(MODELS
@@ -579,10 +594,16 @@ mod tests {
         let config = ReportsConfig::default();
         // Labels of 90 days: the last day is 2026-08-02; 12 months back
         // but not before 60 days of activity (from 2025-11-01).
-        let days = snapshot_days(&config, d("2025-11-01"), d("2026-10-31"));
+        let days = snapshot_days(&config, d("2025-11-01"), d("2026-10-31"), 400);
         assert_eq!(days.last(), Some(&d("2026-08-02")));
         assert_eq!(days[0], d("2026-01-04"));
         assert!(days.windows(2).all(|w| (w[1] - w[0]).num_days() == 7));
+        // 10,000 accounts: 6 snapshots of 60,000 rows, 36 days apart (the
+        // 215 days from 2025-12-30 to 2026-08-02 in 6 steps).
+        let wide = snapshot_days(&config, d("2025-11-01"), d("2026-10-31"), 10_000);
+        assert_eq!(wide.last(), Some(&d("2026-08-02")));
+        assert!(wide.windows(2).all(|w| (w[1] - w[0]).num_days() == 36));
+        assert_eq!(wide.len(), 6);
         let (train, test) = split(&config, &days);
         // The test: the last 3 months of days; training ends 90 days
         // before the first of them.
@@ -590,7 +611,7 @@ mod tests {
         assert_eq!(train.last(), Some(&d("2026-02-01")));
         assert!(train.iter().all(|&t| t + chrono::Days::new(90) <= test[0]));
         // No activity yet: nothing to train on.
-        assert!(snapshot_days(&config, d("2026-10-01"), d("2026-10-31")).is_empty());
+        assert!(snapshot_days(&config, d("2026-10-01"), d("2026-10-31"), 400).is_empty());
     }
 
     fn account(id: &str, trial: bool, health: f64) -> AccountRow {

@@ -14,9 +14,14 @@ pub(super) fn event_days(
     events: &[String],
 ) -> Result<Vec<EventDay>> {
     let sql = format!(
-        "SELECT account_id, user_id, event, strftime(day, '%Y-%m-%d'), sum(events)::BIGINT
-         FROM activity_daily
-         WHERE day BETWEEN DATE {from} AND DATE {to} AND list_contains({events}, event)
+        // The few matching rows first, then grouped: grouping straight
+        // off the scan reads every row's ids (23 s instead of 2.5 s on the
+        // large preset's 139 million rollup rows).
+        "WITH hits AS MATERIALIZED (
+             SELECT account_id, user_id, event, day, events FROM activity_daily
+             WHERE day BETWEEN DATE {from} AND DATE {to} AND list_contains({events}, event))
+         SELECT account_id, user_id, event, strftime(day, '%Y-%m-%d'), sum(events)::BIGINT
+         FROM hits
          GROUP BY account_id, user_id, event, day ORDER BY account_id, day, event, user_id",
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
@@ -33,6 +38,26 @@ pub(super) fn event_days(
             events: r.get::<_, i64>(4)?.max(0) as u64,
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn platform_users(
+    store: &DuckStore,
+    period: Period,
+    accounts: &[String],
+) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT DISTINCT user_id FROM activity_daily
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL
+           AND kind IN {platform} AND list_contains({accounts}, account_id)
+         ORDER BY user_id",
+        from = text(&period.from.to_string()),
+        to = text(&period.to.to_string()),
+        platform = super::rollup::platform_kinds(),
+        accounts = list(accounts),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

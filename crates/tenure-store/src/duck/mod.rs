@@ -337,6 +337,14 @@ impl Store for DuckStore {
         fits::event_days(self, period, events)
     }
 
+    fn platform_users(
+        &self,
+        period: tenure_core::report::Period,
+        accounts: &[String],
+    ) -> Result<Vec<String>> {
+        fits::platform_users(self, period, accounts)
+    }
+
     fn activity_span(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>> {
         fits::activity_span(self)
     }
