@@ -154,19 +154,15 @@ fn influence(
     config: &InfluenceConfig,
 ) -> BTreeMap<(String, String), Influence> {
     let empty = Directory::default();
-    let mut per: BTreeMap<String, Vec<(&Reach, Target)>> = BTreeMap::new();
+    let mut per: BTreeMap<&str, Vec<&Reach>> = BTreeMap::new();
     for r in reach {
-        let Some(account) = &r.account_id else {
-            continue;
-        };
-        let dir = directories.get(account).unwrap_or(&empty);
-        per.entry(account.clone())
-            .or_default()
-            .push((r, dir.target(r, config)));
+        if let Some(account) = &r.account_id {
+            per.entry(account).or_default().push(r);
+        }
     }
     let mut out: BTreeMap<(String, String), Influence> = BTreeMap::new();
     for (account, rows) in per {
-        let dir = directories.get(&account).unwrap_or(&empty);
+        let dir = directories.get(account).unwrap_or(&empty);
         let mut nodes: Vec<String> = dir.users.iter().cloned().collect();
         let mut index: HashMap<String, usize> = nodes
             .iter()
@@ -181,16 +177,16 @@ fn influence(
         };
         let mut weights: BTreeMap<(usize, usize), f64> = BTreeMap::new();
         let mut reached: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-        for (r, target) in &rows {
+        for r in rows {
             let sender = node(&r.user_id, &mut nodes);
-            match target {
+            match dir.target(r, config) {
                 Target::Colleague(key) => {
-                    let colleague = node(key, &mut nodes);
+                    let colleague = node(&key, &mut nodes);
                     *weights.entry((colleague, sender)).or_default() += r.count as f64;
                     reached.entry(sender).or_default().insert(colleague);
                 }
                 Target::Outside => {
-                    out.entry((account.clone(), r.user_id.clone()))
+                    out.entry((account.to_string(), r.user_id.clone()))
                         .or_default()
                         .outside += r.count;
                 }
@@ -202,7 +198,7 @@ fn influence(
         let passed = passed_rank(nodes.len(), &edges, config.damping);
         for (sender, colleagues) in reached {
             let entry = out
-                .entry((account.clone(), nodes[sender].clone()))
+                .entry((account.to_string(), nodes[sender].clone()))
                 .or_default();
             entry.inside = passed[sender];
             entry.colleagues = colleagues.len() as u64;

@@ -355,22 +355,6 @@ fn user_features(
     ]
 }
 
-/// The users (by id) with a platform event in `period` in one of the
-/// given accounts.
-pub(crate) fn active_users(
-    store: &dyn Store,
-    period: Period,
-    accounts: &[String],
-) -> Result<std::collections::HashSet<String>, ReportError> {
-    if accounts.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(store
-        .platform_users(period, accounts)?
-        .into_iter()
-        .collect())
-}
-
 /// Snapshots by day, taken once each.
 pub(crate) type Snapshots = BTreeMap<NaiveDate, Snapshot>;
 

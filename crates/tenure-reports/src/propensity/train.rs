@@ -302,7 +302,16 @@ pub(crate) fn snapshots_and_labels<'a>(
             .map(|a| a.id.clone())
             .collect();
         let last_30 = Period::ending(end, 30);
-        late_active.insert(day, features::active_users(store, last_30, &trials)?);
+        // (No trial account: no query.)
+        let active = if trials.is_empty() {
+            HashSet::new()
+        } else {
+            store
+                .platform_users(last_30, &trials)?
+                .into_iter()
+                .collect()
+        };
+        late_active.insert(day, active);
         snapshots.insert(day, snapshot);
     }
     let labels = Labels {

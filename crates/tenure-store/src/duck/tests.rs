@@ -517,3 +517,73 @@ fn feedback_keeps_nps_scores_comments_and_feedback_text() {
         ("Feedback Submitted", None, Some("Search is slow"))
     );
 }
+
+#[test]
+fn platform_users_are_the_accounts_users_with_a_platform_event_in_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    let at = |mut e: Event, user: &str, account: &str, when: &str| {
+        e.user_id = Some(user.into());
+        e.account_id = Some(account.into());
+        e.timestamp = t(when);
+        e
+    };
+    let events = vec![
+        at(
+            event("m1", "Search Performed", ActivityKind::Research),
+            "u1",
+            "a1",
+            "2026-03-05T10:00:00Z",
+        ),
+        at(
+            event("m2", "Signed In", ActivityKind::Login),
+            "u2",
+            "a1",
+            "2026-03-31T23:59:00Z",
+        ),
+        // Not a platform event; outside the period; another account.
+        at(
+            event("m3", "Digest Received", ActivityKind::Consume),
+            "u3",
+            "a1",
+            "2026-03-05T10:00:00Z",
+        ),
+        at(
+            event("m4", "Signed In", ActivityKind::Login),
+            "u4",
+            "a1",
+            "2026-02-28T23:59:00Z",
+        ),
+        at(
+            event("m5", "Signed In", ActivityKind::Login),
+            "u5",
+            "a2",
+            "2026-03-05T10:00:00Z",
+        ),
+    ];
+    store
+        .write(
+            &WriteBatch {
+                events,
+                changes: vec![],
+            },
+            Dedup::Done,
+        )
+        .unwrap();
+    store.refresh_rollups().unwrap();
+    let march = tenure_core::report::Period {
+        from: "2026-03-01".parse().unwrap(),
+        to: "2026-03-31".parse().unwrap(),
+    };
+    assert_eq!(
+        store.platform_users(march, &["a1".into()]).unwrap(),
+        ["u1", "u2"]
+    );
+    assert_eq!(
+        store
+            .platform_users(march, &["a1".into(), "a2".into()])
+            .unwrap(),
+        ["u1", "u2", "u5"]
+    );
+    assert!(store.platform_users(march, &[]).unwrap().is_empty());
+}
