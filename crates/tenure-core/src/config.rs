@@ -56,6 +56,8 @@ struct FileConfig {
     models: crate::models::ModelsFile,
     #[serde(default)]
     influence: crate::influence::InfluenceFile,
+    #[serde(default)]
+    web: crate::web::WebFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,6 +202,7 @@ pub struct Config {
     pub taxonomy: Taxonomy,
     pub reports: ReportsConfig,
     pub store: StoreConfig,
+    pub web: crate::web::WebConfig,
     /// The file the config came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -213,6 +216,7 @@ impl Default for Config {
             taxonomy: Taxonomy::default(),
             reports: ReportsConfig::default(),
             store: StoreConfig::default(),
+            web: crate::web::WebConfig::default(),
             file: None,
         }
     }
@@ -343,6 +347,7 @@ impl Config {
             taxonomy,
             reports,
             store,
+            web: file.web.build().map_err(invalid)?,
             file: path,
         })
     }

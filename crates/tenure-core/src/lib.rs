@@ -15,6 +15,7 @@ pub mod rules;
 pub mod taxonomy;
 pub mod time;
 pub mod traits;
+pub mod web;
 
 pub use config::{Config, ConfigError};
 pub use model::{CallType, Entity, EntityChange, Event, KeyInfo, KeyKind, Role};

@@ -2,6 +2,7 @@
 //! events per request) and returns a [`Table`] whose column names are the
 //! documented ones (docs/reports.md); the CLI and the API only render it.
 
+mod accounts;
 mod active_rate;
 mod alerts;
 mod alive;
@@ -96,6 +97,7 @@ impl Request {
 
 /// The reports there are, by the name the API and the CLI use.
 pub const NAMES: &[&str] = &[
+    "accounts",
     "engagement",
     "engagement-summary",
     "engagement-flow",
@@ -122,9 +124,27 @@ pub const NAMES: &[&str] = &[
     "backtest",
 ];
 
-/// The reports about every account at once (the models, trained on all
-/// of them, and their back-test), which an account's own admin may not read.
-pub const ACROSS_ACCOUNTS: &[&str] = &["models", "backtest"];
+/// The usage reports: all that an account's own admin may read (of their
+/// account). The others are the vendor's view of the account (health,
+/// alerts, propensity, sentiment, churn-risk flags, probability alive) or
+/// about every account at once (the models and their back-test).
+pub const USAGE: &[&str] = &[
+    "engagement",
+    "engagement-summary",
+    "engagement-flow",
+    "champions",
+    "seats",
+    "seats-pending",
+    "levels",
+    "user-levels",
+    "productivity",
+    "active-rate",
+    "monthly-activity",
+    "activity-pivot",
+    "features",
+    "errors",
+    "influence",
+];
 
 /// `part / whole` rounded to 4 decimals; empty when `whole` is 0.
 pub(crate) fn ratio(part: u64, whole: u64) -> Cell {
@@ -147,6 +167,7 @@ pub(crate) fn change_pct(now: u64, before: Option<u64>) -> Option<f64> {
 /// Runs report `name`.
 pub fn run(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
     match name {
+        "accounts" => accounts::report(store, request),
         "engagement" => engagement::users(store, request),
         "engagement-summary" => engagement::summary(store, request),
         "engagement-flow" => engagement::flow(store, request),

@@ -1,6 +1,7 @@
 //! `POST /api/v1/alerts/{id}/snooze?until=YYYY-MM-DD` and
-//! `POST /api/v1/alerts/{id}/close`: an admin key, or an account-admin key
-//! for its own account's alerts. The answer is the alert as it is now.
+//! `POST /api/v1/alerts/{id}/close`: an admin key (alerts are the vendor's
+//! view of an account: viewers read them, account admins never see them).
+//! The answer is the alert as it is now.
 
 use crate::auth::require_report_reader;
 use crate::{ApiError, AppState};
@@ -12,7 +13,6 @@ use std::sync::Arc;
 use tenure_core::Role;
 use tenure_core::alerts::AlertStatus;
 use tenure_core::report::ParamError;
-use tenure_store::Scope;
 
 pub async fn set_status(
     State(state): State<Arc<AppState>>,
@@ -21,10 +21,11 @@ pub async fn set_status(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let key = require_report_reader(&state, &headers)?;
-    if key.role == Role::Viewer {
-        return Err(ApiError::Forbidden(
-            "a viewer key cannot change alerts".into(),
-        ));
+    if key.role != Role::Admin {
+        return Err(ApiError::Forbidden(format!(
+            "a {} key cannot change alerts",
+            key.role.as_str()
+        )));
     }
     let until = query
         .as_deref()
@@ -62,31 +63,7 @@ pub async fn set_status(
         }
         (other, _) => return Err(ApiError::NotFound(format!("alert action {other:?}"))),
     };
-    let own = match key.role {
-        Role::AccountAdmin => key.account_id.clone(),
-        _ => None,
-    };
-    let changed = tokio::task::spawn_blocking(move || {
-        let mut store = state.reader.lock().expect("reader lock");
-        if let Some(account) = own {
-            let scope = Scope {
-                accounts: vec![account],
-                ..Scope::default()
-            };
-            if !store.alerts(&scope, true)?.iter().any(|a| a.alert_id == id) {
-                return Ok(None);
-            }
-        }
-        tenure_reports::set_alert_status(store.as_mut(), &id, status, until)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(ApiError::from)?;
-    let Some(alert) = changed else {
-        return Err(ApiError::NotFound(
-            "alert: no such alert, or it is resolved".into(),
-        ));
-    };
+    let alert = change(&state, id, status, until).await?;
     Ok(Json(json!({
         "alert_id": alert.alert_id,
         "account_id": alert.account_id,
@@ -95,4 +72,23 @@ pub async fn set_status(
         "snoozed_until": alert.snoozed_until.map(|d| d.to_string()),
         "reason": alert.reason,
     })))
+}
+
+/// Snoozes (until a day) or closes an alert; a 404 when there is no such
+/// live alert. The caller has checked the key.
+pub(crate) async fn change(
+    state: &Arc<AppState>,
+    id: String,
+    status: AlertStatus,
+    until: Option<chrono::NaiveDate>,
+) -> Result<tenure_store::Alert, ApiError> {
+    let state = state.clone();
+    let changed = tokio::task::spawn_blocking(move || {
+        let mut store = state.reader.lock().expect("reader lock");
+        tenure_reports::set_alert_status(store.as_mut(), &id, status, until)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::from)?;
+    changed.ok_or_else(|| ApiError::NotFound("alert: no such alert, or it is resolved".into()))
 }

@@ -39,8 +39,18 @@ impl KeyCache {
         self.len() == 0
     }
 
+    /// The live key whose secret has this hash (the cache only: a key
+    /// created after the last reload is not seen until the next one).
+    pub fn by_hash(&self, hash: &str) -> Option<KeyInfo> {
+        self.by_hash
+            .read()
+            .expect("key cache lock")
+            .get(hash)
+            .cloned()
+    }
+
     /// The live key with this secret, if any.
-    fn lookup(&self, state: &AppState, secret: &str) -> Result<Option<KeyInfo>, ApiError> {
+    pub fn lookup(&self, state: &AppState, secret: &str) -> Result<Option<KeyInfo>, ApiError> {
         let hash = hash_secret(secret);
         if let Some(key) = self.by_hash.read().expect("key cache lock").get(&hash) {
             return Ok(Some(key.clone()));

@@ -1,5 +1,5 @@
 //! Tenure's HTTP server: the Segment tracking API (`/v1/*`), the JSON API
-//! (`/api/v1/*`), `/healthz` and `/metrics`.
+//! (`/api/v1/*`), the dashboard (`web`), `/healthz` and `/metrics`.
 //!
 //! The server never writes SQL: it parses requests with `tenure-ingest`,
 //! hands batches to the group-commit writer, and reads through the store's
@@ -16,6 +16,7 @@ pub mod keys;
 mod metrics;
 mod reports;
 mod segment_api;
+mod web;
 
 pub use error::ApiError;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub keys: auth::KeyCache,
     pub metrics: metrics::Metrics,
     pub clock: Arc<dyn Clock>,
+    /// The dashboard's signed-in sessions.
+    pub sessions: web::session::Sessions,
     /// The daily health and alerts thread, stopped at shutdown.
     daily: Mutex<Option<daily::Daily>>,
 }
@@ -97,6 +100,11 @@ pub fn prepare(
     };
     let metrics = metrics::Metrics::new();
     metrics.dedup_ids.set(info.dedup_ids as i64);
+    let sessions = web::session::Sessions::new(
+        config.web.session,
+        config.web.signin_attempts,
+        config.web.signin_window,
+    );
     Ok(Arc::new(AppState {
         config,
         writer,
@@ -104,6 +112,7 @@ pub fn prepare(
         keys,
         metrics,
         clock,
+        sessions,
         daily: Mutex::new(daily),
     }))
 }
@@ -124,7 +133,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/alerts/{id}/{action}", post(alerts_api::set_status))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
+        .merge(web::routes())
         .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(web::security_headers))
         .with_state(state)
 }
 
@@ -136,9 +147,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let app = router(state.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     tracing::info!(message = "Requests drained; stopping the writer.");
     tokio::task::spawn_blocking(move || {
         if let Some(daily) = state.daily.lock().expect("daily lock").take() {

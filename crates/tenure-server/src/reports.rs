@@ -1,6 +1,8 @@
 //! `GET /api/v1/reports/{name}`: the usage reports as JSON, or CSV with
-//! `format=csv`. Admin and viewer keys read every account; an account-admin
-//! key reads its own account only (the `account` filter is set to it).
+//! `format=csv`. Admin and viewer keys read every report of every account;
+//! an account-admin key reads the usage reports (`tenure_reports::USAGE`
+//! and `overview`) of its own account only (the `account` filter is set
+//! to it).
 
 use crate::auth::require_report_reader;
 use crate::{ApiError, AppState};
@@ -8,8 +10,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use tenure_core::Role;
 use tenure_core::report::{ParamError, Period};
+use tenure_core::{KeyInfo, Role};
 use tenure_reports::Request;
 use tenure_store::Scope;
 
@@ -109,21 +111,23 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-pub async fn report(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let info = require_report_reader(&state, &headers)?;
-    let mut params = parse_query(query.as_deref().unwrap_or(""))?;
+/// The request a key may make for report `name` with this query string
+/// (the API's parameters), and whether CSV was asked for. An account-admin
+/// key is narrowed to its account and its usage reports.
+pub(crate) fn request_for(
+    state: &AppState,
+    info: &KeyInfo,
+    name: &str,
+    query: &str,
+) -> Result<(Request, bool), ApiError> {
+    let mut params = parse_query(query)?;
     match (info.role, &info.account_id) {
         (role, _) if role.can_read_all() => {}
         (Role::AccountAdmin, Some(_))
-            if tenure_reports::ACROSS_ACCOUNTS.contains(&name.as_str()) =>
+            if name != "overview" && !tenure_reports::USAGE.contains(&name) =>
         {
             return Err(ApiError::Forbidden(format!(
-                "an account-admin key cannot read {name}: it is about every account"
+                "an account-admin key reads its account's usage reports only, not {name}"
             )));
         }
         (Role::AccountAdmin, Some(account)) => params.scope.accounts = vec![account.clone()],
@@ -187,6 +191,17 @@ pub async fn report(
         top,
         config: state.config.reports.clone(),
     };
+    Ok((request, csv))
+}
+
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let info = require_report_reader(&state, &headers)?;
+    let (request, csv) = request_for(&state, &info, &name, query.as_deref().unwrap_or(""))?;
     if name == "overview" {
         if csv {
             return Err(bad("format", "overview is a JSON document"));

@@ -216,6 +216,10 @@ pub struct AccountAt {
     /// The plan then (`plan` trait), and the monthly revenue.
     pub plan: Option<String>,
     pub mrr: Option<f64>,
+    /// Who looks after the account (`csm_owner` trait), and when its
+    /// contract renews (`renewal_date`).
+    pub csm_owner: Option<String>,
+    pub renewal_date: Option<chrono::NaiveDate>,
 }
 
 /// An NPS answer or a piece of feedback.

@@ -67,7 +67,8 @@ const USERS_NOW: &str =
 
 /// [`accounts_as_of`] from the current `accounts` table.
 const ACCOUNTS_NOW: &str =
-    "SELECT id AS account_id, name, seats_purchased, archived, has_portal_access, plan, mrr
+    "SELECT id AS account_id, name, seats_purchased, archived, has_portal_access, plan, mrr,
+                            csm_owner, renewal_date
                             FROM accounts";
 
 /// [`accounts_as_of`] as [`users_mixed`] reads users.
@@ -168,7 +169,9 @@ fn account_fields(latest: &str) -> String {
                 coalesce(TRY_CAST(max(v) FILTER (WHERE field = 'has_portal_access') AS BOOLEAN), true)
                     AS has_portal_access,
                 max(v) FILTER (WHERE field = 'plan') AS plan,
-                TRY_CAST(max(v) FILTER (WHERE field = 'mrr') AS DOUBLE) AS mrr
+                TRY_CAST(max(v) FILTER (WHERE field = 'mrr') AS DOUBLE) AS mrr,
+                max(v) FILTER (WHERE field = 'csm_owner') AS csm_owner,
+                TRY_CAST(max(v) FILTER (WHERE field = 'renewal_date') AS DATE) AS renewal_date
          FROM ({latest}) GROUP BY id"
     )
 }

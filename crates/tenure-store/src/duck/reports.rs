@@ -58,7 +58,7 @@ pub(super) fn accounts_at(
     let filter = account_filter(scope);
     let sql = format!(
         "SELECT x.account_id, x.name, x.seats_purchased, x.archived, x.has_portal_access,
-                epoch_us(c.created_at), x.plan, x.mrr
+                epoch_us(c.created_at), x.plan, x.mrr, x.csm_owner, x.renewal_date
          FROM ({}) x LEFT JOIN accounts c ON c.id = x.account_id
          WHERE {filter} ORDER BY x.account_id",
         store.accounts_at_sql(&format!("TIMESTAMP {}", end_of(at)))?
@@ -74,6 +74,8 @@ pub(super) fn accounts_at(
             created_at: utc(r.get(5)?),
             plan: r.get(6)?,
             mrr: r.get(7)?,
+            csm_owner: r.get(8)?,
+            renewal_date: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

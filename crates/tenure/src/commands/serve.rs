@@ -52,7 +52,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let mut text = format!("tenure listening on http://{addr}\n");
         if let Some(keys) = &demo_keys {
             text += &format!(
-                "demo admin key: {}\ndemo write key: {}\ntry: curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/stats\n",
+                "demo admin key: {}\ndemo write key: {}\ntry: curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/stats\ndashboard: http://{addr}/ (sign in with the admin key)\n",
                 keys.admin, keys.write, keys.admin
             );
         }

@@ -141,3 +141,28 @@ pub fn count(data: &Path, sql: &str) -> i64 {
 pub fn rows(data: &Path, sql: &str) -> Vec<Vec<String>> {
     open(data).strings(sql).expect("the query runs")
 }
+
+/// The small preset (seed 1) imported into a fresh store.
+pub fn small_store(dir: &Path) -> String {
+    let gen_dir = dir.join("gen");
+    let g = gen_dir.to_str().unwrap();
+    let (ok, _, err) = tenure(&["gen", "--preset", "small", "--seed", "1", "--out", g]);
+    assert!(ok, "{err}");
+    let data = dir.join("data");
+    let d = data.to_str().unwrap().to_string();
+    for (what, file) in [
+        ("accounts", "accounts.csv"),
+        ("users", "users.csv"),
+        ("events", "events.jsonl.gz"),
+    ] {
+        let (ok, _, err) = tenure(&[
+            "import",
+            what,
+            "--data",
+            &d,
+            gen_dir.join(file).to_str().unwrap(),
+        ]);
+        assert!(ok, "{err}");
+    }
+    d
+}

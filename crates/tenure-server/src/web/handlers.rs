@@ -1,0 +1,601 @@
+//! The page handlers: each checks who is signed in, builds its report
+//! requests with the API's own parser (so the roles and the account-admin
+//! narrowing are the API's), runs them on the reader and renders.
+
+use super::query::PageQuery;
+use super::session::same;
+use super::{SignedIn, WebError, html, signed_in};
+use crate::reports::request_for;
+use crate::{ApiError, AppState};
+use axum::Form;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use tenure_core::alerts::AlertStatus;
+use tenure_core::report::Period;
+use tenure_reports::{ReportError, Request, Table};
+use tenure_store::Store;
+use tenure_web::filters::{Choice, Filters};
+use tenure_web::pages;
+
+/// Runs `f` on the reader, off the async threads.
+async fn on_store<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&dyn Store) -> Result<T, ReportError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let reader = state.reader.lock().expect("reader lock");
+        f(reader.as_ref()).map_err(ApiError::from)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// Report `name`, or an empty table when its model cannot be fitted to
+/// the data there is (a section of a page, not the page, is missing then).
+fn run_or_empty(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
+    match tenure_reports::run(store, name, request) {
+        Err(ReportError::Model(_)) => Ok(Table::new(&[])),
+        other => other,
+    }
+}
+
+/// The page's signed-in viewer and parsed query, or the answer to give.
+fn begin(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<String>,
+) -> Result<(SignedIn, PageQuery), WebError> {
+    let who = signed_in(state, headers)?;
+    let mut q = PageQuery::parse(raw.as_deref()).map_err(|e| {
+        WebError::for_viewer(
+            ApiError::BadParam(tenure_core::report::ParamError::new("query", e)),
+            &who.viewer,
+        )
+    })?;
+    if !who.viewer.sees_all() {
+        // An account admin's reports are its account's whatever the query
+        // names (the API narrows them too); its links do not echo another.
+        q.remove("account");
+    }
+    Ok((who, q))
+}
+
+/// The request for report `name` under the viewer's role.
+fn request(
+    state: &AppState,
+    who: &SignedIn,
+    name: &str,
+    q: &PageQuery,
+) -> Result<(Request, bool), WebError> {
+    request_for(state, &who.key, name, &q.api_string())
+        .map_err(|e| WebError::for_viewer(e, &who.viewer))
+}
+
+fn vendor_only(who: &SignedIn) -> Result<(), WebError> {
+    if who.viewer.sees_all() {
+        Ok(())
+    } else {
+        Err(WebError::for_viewer(
+            ApiError::Forbidden(
+                "this page is for the vendor's own people, not account admins".into(),
+            ),
+            &who.viewer,
+        ))
+    }
+}
+
+fn filters(q: &PageQuery, who: &SignedIn, action: &str, csv: Option<String>) -> Filters {
+    Filters {
+        action: action.into(),
+        range: q.get("range").map(String::from),
+        from: q.get("from").map(String::from),
+        to: q.get("to").map(String::from),
+        account: q.get("account").map(String::from),
+        show_account: who.viewer.sees_all(),
+        groups: q.all("group"),
+        group_options: Vec::new(),
+        users: q.all("user"),
+        options: Vec::new(),
+        csv,
+    }
+}
+
+fn choice(q: &PageQuery, param: &str, choices: &[&str]) -> Choice {
+    Choice {
+        param: param.into(),
+        value: q.get(param).map(String::from),
+        choices: choices.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+/// The CSV of a table, as a download named after the report.
+fn csv_download(name: &str, table: &Table) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        table.to_csv(),
+    )
+        .into_response()
+}
+
+/// The same page with `format=csv`.
+fn csv_link(path: &str, q: &PageQuery) -> String {
+    let mut q = q.clone();
+    q.set("format", "csv");
+    format!("{path}?{}", q.api_string())
+}
+
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, q) = begin(&state, &headers, raw)?;
+    let (summary_request, _) = request(&state, &who, "overview", &q)?;
+    let mut rate_q = q.clone();
+    if rate_q.get("months").is_none() {
+        rate_q.set("months", "6");
+    }
+    let (rate_request, _) = request(&state, &who, "active-rate", &rate_q)?;
+    let vendor = who.viewer.sees_all();
+    let today = summary_request.period.to;
+    let (summary, active_rate, accounts) = on_store(&state, move |store| {
+        let summary = tenure_reports::overview(store, &summary_request)?;
+        let rate = tenure_reports::run(store, "active-rate", &rate_request)?;
+        let accounts = if vendor {
+            Some(tenure_reports::run(store, "accounts", &summary_request)?)
+        } else {
+            None
+        };
+        Ok((summary, rate, accounts))
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let mut f = filters(&q, &who, "/overview", None);
+    f.options = vec![
+        choice(&q, "months", &["6", "12"]),
+        choice(&q, "mode", &["rate", "absolute"]),
+    ];
+    let data = pages::overview::Overview {
+        filters: f,
+        summary,
+        active_rate,
+        absolute: q.get("mode") == Some("absolute"),
+        accounts,
+        today,
+    };
+    Ok(html(pages::overview::page(&who.viewer, &data)))
+}
+
+fn account_filter(q: &PageQuery) -> pages::accounts::AccountFilter {
+    let get = |k: &str| q.page_param(k).map(String::from);
+    pages::accounts::AccountFilter {
+        q: get("q"),
+        band: get("band"),
+        mix: get("mix"),
+        plan: get("plan"),
+        owner: get("owner"),
+        sort: get("sort"),
+        desc: q.page_param("dir") == Some("desc"),
+    }
+}
+
+pub async fn accounts(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, q) = begin(&state, &headers, raw)?;
+    vendor_only(&who)?;
+    let (req, csv) = request(&state, &who, "accounts", &q)?;
+    let all = on_store(&state, move |store| {
+        tenure_reports::run(store, "accounts", &req)
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let filter = account_filter(&q);
+    if csv {
+        return Ok(csv_download(
+            "accounts",
+            &pages::accounts::filter(&all, &filter),
+        ));
+    }
+    let mut link_q = q.clone();
+    link_q.set("format", "csv");
+    let csv = format!("/accounts?{}", {
+        let mut both = link_q.clone();
+        both.api
+            .extend(q.page.iter().filter(|(k, _)| k != "page").cloned());
+        both.api_string()
+    });
+    let data = pages::accounts::Accounts {
+        filters: filters(&q, &who, "/accounts", Some(csv)),
+        filter,
+        all,
+        page: q.page_number(),
+        query: q.without_page(),
+    };
+    Ok(html(pages::accounts::page(&who.viewer, &data)))
+}
+
+pub async fn account(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, mut q) = begin(&state, &headers, raw)?;
+    let not_found =
+        || WebError::for_viewer(ApiError::NotFound(format!("account {id:?}")), &who.viewer);
+    if !who.viewer.sees_all() && who.viewer.account.as_deref() != Some(id.as_str()) {
+        return Err(not_found());
+    }
+    q.remove("account");
+    q.set("account", &id);
+    let (req, _) = request(&state, &who, "engagement", &q)?;
+    let mut pivot_q = q.clone();
+    if pivot_q.get("months").is_none() {
+        pivot_q.set("months", "6");
+    }
+    let (pivot_req, _) = request(&state, &who, "activity-pivot", &pivot_q)?;
+    let vendor = who.viewer.sees_all();
+    let category = q.page_param("category").map(String::from);
+    let data = on_store(&state, move |store| {
+        let vendor_view = if vendor {
+            let mut all = req.clone();
+            all.all_accounts = true;
+            let info = tenure_reports::run(store, "accounts", &all)?;
+            if info.rows.is_empty() {
+                return Ok(None);
+            }
+            let mut history = req.clone();
+            history.period = Period::ending(req.period.to, 90);
+            Some(pages::account::Vendor {
+                info,
+                health: tenure_reports::run(store, "health", &req)?,
+                history: tenure_reports::run(store, "health-history", &history)?,
+                flags: tenure_reports::run(store, "account-flags", &req)?,
+                alerts: tenure_reports::run(store, "alerts", &req)?,
+                scores: run_or_empty(store, "scores", &req)?,
+                sentiment: tenure_reports::run(store, "sentiment", &req)?,
+            })
+        } else {
+            None
+        };
+        if vendor && vendor_view.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(pages::account::Account {
+            id: String::new(),
+            filters: Filters::default(),
+            vendor: vendor_view,
+            seats: tenure_reports::run(store, "seats", &req)?,
+            pending: tenure_reports::run(store, "seats-pending", &req)?,
+            levels: tenure_reports::run(store, "levels", &req)?,
+            engagement: tenure_reports::run(store, "engagement", &req)?,
+            category,
+            page: 1,
+            query: String::new(),
+            productivity: tenure_reports::run(store, "productivity", &req)?,
+            pivot: tenure_reports::run(store, "activity-pivot", &pivot_req)?,
+            influence: tenure_reports::run(store, "influence", &req)?,
+        }))
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let Some(mut data) = data else {
+        return Err(not_found());
+    };
+    let path = format!("/accounts/{}", tenure_web::table::encode(&id));
+    let mut shown = q.clone();
+    shown.remove("account");
+    let mut f = filters(
+        &shown,
+        &who,
+        &path,
+        Some(csv_link("/reports/engagement", &q)),
+    );
+    f.show_account = false;
+    data.id = id;
+    data.filters = f;
+    data.page = q.page_number();
+    data.query = shown.without_page();
+    Ok(html(pages::account::page(&who.viewer, &data)))
+}
+
+pub async fn user(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, mut q) = begin(&state, &headers, raw)?;
+    q.remove("user");
+    q.set("user", &id);
+    q.set("all_users", "true");
+    let (req, _) = request(&state, &who, "engagement", &q)?;
+    let found = on_store(&state, move |store| {
+        let now = tenure_reports::run(store, "engagement", &req)?;
+        let Some(row) = now.rows.first() else {
+            return Ok(None);
+        };
+        let account = pages::text(&now, row, "account_id");
+        let mut months = Vec::new();
+        for back in (0..6).rev() {
+            let period = month_back(req.period.to, back);
+            let mut r = req.clone();
+            r.period = period;
+            months.push((
+                period.from.format("%Y-%m").to_string(),
+                tenure_reports::run(store, "engagement", &r)?,
+            ));
+        }
+        Ok(Some(pages::user::User {
+            id: String::new(),
+            account,
+            months,
+            level: tenure_reports::run(store, "user-levels", &req)?,
+            productivity: tenure_reports::run(store, "productivity", &req)?,
+        }))
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let Some(mut data) = found else {
+        return Err(WebError::for_viewer(
+            ApiError::NotFound(format!("user {id:?}")),
+            &who.viewer,
+        ));
+    };
+    data.id = id;
+    Ok(html(pages::user::page(&who.viewer, &data)))
+}
+
+/// The calendar month `back` months before the one holding `to`, up to
+/// `to` for the month holding it.
+fn month_back(to: chrono::NaiveDate, back: u32) -> Period {
+    use chrono::{Datelike, Months, NaiveDate};
+    let first = NaiveDate::from_ymd_opt(to.year(), to.month(), 1).expect("a month's first day");
+    let from = first - Months::new(back);
+    let end = (from + Months::new(1)).pred_opt().expect("a day before");
+    Period {
+        from,
+        to: end.min(to),
+    }
+}
+
+pub async fn report_index(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let who = signed_in(&state, &headers)?;
+    let names: &[&str] = if who.viewer.sees_all() {
+        tenure_reports::NAMES
+    } else {
+        tenure_reports::USAGE
+    };
+    Ok(html(pages::reports::index(&who.viewer, names)))
+}
+
+/// The options each report takes beside the period and the filters.
+fn options(name: &str, q: &PageQuery) -> Vec<Choice> {
+    let text = |p: &str| choice(q, p, &[]);
+    match name {
+        "active-rate" => vec![
+            text("months"),
+            choice(q, "interval", &["month", "week", "day", "all"]),
+            choice(q, "mode", &["rate", "absolute"]),
+        ],
+        "activity-pivot" => vec![
+            text("month"),
+            text("months"),
+            choice(q, "layout", &["long", "wide"]),
+        ],
+        "monthly-activity" | "account-flags" => vec![text("month")],
+        "productivity" => vec![choice(q, "by", &["user", "group", "account"])],
+        "features" | "errors" => vec![choice(q, "order", &["desc", "asc"])],
+        "influence" => vec![text("top")],
+        "engagement" | "engagement-summary" | "seats-pending" | "user-levels" => {
+            vec![choice(q, "all_users", &["true", "false"])]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, q) = begin(&state, &headers, raw)?;
+    if name == "overview" {
+        return Ok(Redirect::to("/overview").into_response());
+    }
+    if !tenure_reports::NAMES.contains(&name.as_str()) {
+        return Err(WebError::for_viewer(
+            ApiError::NotFound(format!("report {name:?}")),
+            &who.viewer,
+        ));
+    }
+    let (req, csv) = request(&state, &who, &name, &q)?;
+    let report = name.clone();
+    let table = on_store(&state, move |store| {
+        tenure_reports::run(store, &report, &req)
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    if csv {
+        return Ok(csv_download(&name, &table));
+    }
+    let path = format!("/reports/{name}");
+    let mut f = filters(&q, &who, &path, Some(csv_link(&path, &q)));
+    f.options = options(&name, &q);
+    let data = pages::reports::Report {
+        name,
+        filters: f,
+        table,
+        page: q.page_number(),
+        query: q.without_page(),
+    };
+    Ok(html(pages::reports::page(&who.viewer, &data)))
+}
+
+pub async fn insights(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, mut q) = begin(&state, &headers, raw)?;
+    q.remove("order");
+    let (features_req, _) = request(&state, &who, "features", &q)?;
+    let (errors_req, _) = request(&state, &who, "errors", &q)?;
+    let (features, errors) = on_store(&state, move |store| {
+        Ok((
+            tenure_reports::run(store, "features", &features_req)?,
+            tenure_reports::run(store, "errors", &errors_req)?,
+        ))
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let data = pages::insights::Insights {
+        filters: filters(
+            &q,
+            &who,
+            "/insights",
+            Some(csv_link("/reports/features", &q)),
+        ),
+        features,
+        errors,
+    };
+    Ok(html(pages::insights::page(&who.viewer, &data)))
+}
+
+pub async fn alerts(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let (who, q) = begin(&state, &headers, raw)?;
+    vendor_only(&who)?;
+    let (req, csv) = request(&state, &who, "alerts", &q)?;
+    let snooze_until = req.period.to + chrono::Duration::days(7);
+    let table = on_store(&state, move |store| {
+        tenure_reports::run(store, "alerts", &req)
+    })
+    .await
+    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    if csv {
+        return Ok(csv_download("alerts", &table));
+    }
+    let status = q
+        .page_param("status")
+        .filter(|s| pages::alerts::STATUSES.contains(s))
+        .unwrap_or("open")
+        .to_string();
+    let notice = match (q.page_param("done"), q.page_param("alert")) {
+        (Some(done @ ("closed" | "snoozed")), Some(alert)) => {
+            Some(format!("Alert {alert} {done}."))
+        }
+        _ => None,
+    };
+    let data = pages::alerts::Alerts {
+        filters: filters(&q, &who, "/alerts", Some(csv_link("/alerts", &q))),
+        alerts: table,
+        status,
+        snooze_until,
+        notice,
+    };
+    Ok(html(pages::alerts::page(&who.viewer, &data)))
+}
+
+#[derive(Deserialize)]
+pub struct AlertForm {
+    #[serde(default)]
+    csrf: String,
+    until: Option<String>,
+}
+
+pub async fn change_alert(
+    State(state): State<Arc<AppState>>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<AlertForm>,
+) -> Result<Response, WebError> {
+    let who = signed_in(&state, &headers)?;
+    let fail = |e: ApiError| WebError::for_viewer(e, &who.viewer);
+    if !same(&who.viewer.csrf, &form.csrf) {
+        return Err(fail(ApiError::Forbidden(
+            "the form's anti-forgery token is wrong; reload the page".into(),
+        )));
+    }
+    if !who.viewer.can_change() {
+        return Err(fail(ApiError::Forbidden(format!(
+            "a {} key cannot change alerts",
+            who.key.role.as_str()
+        ))));
+    }
+    let bad = |reason: &str| {
+        fail(ApiError::BadParam(tenure_core::report::ParamError::new(
+            "until", reason,
+        )))
+    };
+    let (status, until) = match (
+        action.as_str(),
+        form.until.as_deref().filter(|u| !u.is_empty()),
+    ) {
+        ("close", _) => (AlertStatus::Closed, None),
+        ("snooze", Some(day)) => (
+            AlertStatus::Snoozed,
+            Some(
+                day.parse::<chrono::NaiveDate>()
+                    .map_err(|_| bad("not a date like 2026-03-31"))?,
+            ),
+        ),
+        ("snooze", None) => return Err(bad("snooze needs a day")),
+        (other, _) => return Err(fail(ApiError::NotFound(format!("alert action {other:?}")))),
+    };
+    let alert = crate::alerts_api::change(&state, id, status, until)
+        .await
+        .map_err(fail)?;
+    tracing::info!(message = "Alert changed from the dashboard.", alert_id = %alert.alert_id, status = alert.status.as_str(), key_id = %who.key.id);
+    Ok(Redirect::to(&format!(
+        "/alerts?status={}&done={}&alert={}",
+        if status == AlertStatus::Snoozed {
+            "snoozed"
+        } else {
+            "closed"
+        },
+        alert.status.as_str(),
+        tenure_web::table::encode(&alert.alert_id)
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_back_end_at_the_day_asked() {
+        let to = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
+        let p = month_back(to, 0);
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string()),
+            ("2026-10-01".into(), "2026-10-15".into())
+        );
+        let p = month_back(to, 8);
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string()),
+            ("2026-02-01".into(), "2026-02-28".into())
+        );
+    }
+}
