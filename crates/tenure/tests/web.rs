@@ -194,7 +194,7 @@ fn signing_in_and_out_with_forms_that_need_their_token() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
 
-    let s = sign_in(&http, &server, &admin).unwrap();
+    let s = sign_in(&http, &server, admin).unwrap();
     let (status, page) = get(&http, &server, Some(&s), &format!("/overview?{AS_OF}"));
     assert_eq!(status, 200);
     assert!(page.contains("<svg"), "charts are drawn on the server");
@@ -227,10 +227,10 @@ fn signing_in_and_out_with_forms_that_need_their_token() {
 
     // Write keys and unknown keys do not open the dashboard; after 3
     // failures the address waits, even with a good key.
-    assert_eq!(sign_in(&http, &server, &write).err(), Some(401));
+    assert_eq!(sign_in(&http, &server, write).err(), Some(401));
     assert_eq!(sign_in(&http, &server, "tnr_k_nope").err(), Some(401));
     assert_eq!(sign_in(&http, &server, "").err(), Some(401));
-    assert_eq!(sign_in(&http, &server, &admin).err(), Some(429));
+    assert_eq!(sign_in(&http, &server, admin).err(), Some(429));
 }
 
 /// Every route under every role: (route, [admin, viewer, account-admin,
@@ -478,7 +478,7 @@ fn report_pages_download_what_the_api_serves() {
     let (_d, server, keys) = setup(dir.path(), "", &[&["--role", "admin"]]);
     let admin = &keys[0];
     let http = no_redirects();
-    let s = sign_in(&http, &server, &admin).unwrap();
+    let s = sign_in(&http, &server, admin).unwrap();
     for (name, extra) in [
         ("engagement", "&range=90d&group=g-1-1"),
         ("engagement-summary", ""),
@@ -509,7 +509,7 @@ fn report_pages_download_what_the_api_serves() {
         assert_eq!(status, 200, "{link}");
         let api = http
             .get(server.url(&format!("/api/v1/reports/{name}?{query}&format=csv")))
-            .bearer_auth(&admin)
+            .bearer_auth(admin)
             .send()
             .unwrap()
             .text()
