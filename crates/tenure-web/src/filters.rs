@@ -16,6 +16,8 @@ pub struct Filters {
     pub range: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The day the presets count back from, when pinned (`as_of`).
+    pub as_of: Option<String>,
     /// The account filter, shown to viewers who see every account.
     pub account: Option<String>,
     pub show_account: bool,
@@ -53,6 +55,9 @@ pub fn form(f: &Filters) -> Markup {
         .unwrap_or_else(|| if custom { String::new() } else { "30d".into() });
     html! {
         form.filters method="get" action=(f.action) {
+            @if let Some(as_of) = &f.as_of {
+                input type="hidden" name="as_of" value=(as_of);
+            }
             fieldset.period {
                 legend { "Period" }
                 @for (value, label) in PRESETS {

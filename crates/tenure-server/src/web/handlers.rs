@@ -94,6 +94,7 @@ fn filters(q: &PageQuery, who: &SignedIn, action: &str, csv: Option<String>) -> 
         range: q.get("range").map(String::from),
         from: q.get("from").map(String::from),
         to: q.get("to").map(String::from),
+        as_of: q.get("as_of").map(String::from),
         account: q.get("account").map(String::from),
         show_account: who.viewer.sees_all(),
         groups: q.all("group"),
@@ -513,6 +514,12 @@ pub async fn alerts(
         status,
         snooze_until,
         notice,
+        query: {
+            let mut base = q.clone();
+            base.page
+                .retain(|(k, _)| !matches!(k.as_str(), "status" | "done" | "alert"));
+            base.without_page()
+        },
     };
     Ok(html(pages::alerts::page(&who.viewer, &data)))
 }

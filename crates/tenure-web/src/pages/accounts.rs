@@ -121,7 +121,7 @@ pub fn page(viewer: &Viewer, a: &Accounts) -> Markup {
     let f = &a.filter;
     let body = html! {
         form.filters.list method="get" action="/accounts" {
-            @for (param, value) in [("from", &a.filters.from), ("to", &a.filters.to)] {
+            @for (param, value) in [("from", &a.filters.from), ("to", &a.filters.to), ("as_of", &a.filters.as_of)] {
                 @if let Some(v) = value { input type="hidden" name=(param) value=(v); }
             }
             (choice("range", &a.filters.range, ["7d", "30d", "90d", "12m"].map(String::from).to_vec()))

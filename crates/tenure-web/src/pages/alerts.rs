@@ -19,6 +19,8 @@ pub struct Alerts {
     pub snooze_until: chrono::NaiveDate,
     /// A message after a change ("Alert al-1 closed.").
     pub notice: Option<String>,
+    /// The query string without `status` and `page`, for the tabs.
+    pub query: String,
 }
 
 pub fn page(viewer: &Viewer, a: &Alerts) -> Markup {
@@ -39,7 +41,7 @@ pub fn page(viewer: &Viewer, a: &Alerts) -> Markup {
         (form(&a.filters))
         nav.tabs aria-label="Status" {
             @for s in STATUSES {
-                a href={ "?status=" (s) } aria-current=[(a.status == s).then_some("true")] { (s) " (" (count(s)) ")" }
+                a href={ "?" (a.query) (if a.query.is_empty() { "" } else { "&" }) "status=" (s) } aria-current=[(a.status == s).then_some("true")] { (s) " (" (count(s)) ")" }
                 " "
             }
         }
