@@ -517,3 +517,96 @@ fn report_pages_download_what_the_api_serves() {
         assert_eq!(csv, api, "{name}: {link}");
     }
 }
+
+/// A page's structure: headings, chart captions, table headers, forms and
+/// their fields, navigation links and empty-state notes, in document
+/// order; values that change per run (tokens, the key's prefix) and the
+/// data itself are left out.
+fn outline(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(
+        "h1, h2, h3, figcaption, thead, form, input, select, button, nav a, p.empty, p.explanation",
+    )
+    .unwrap();
+    let th = scraper::Selector::parse("th").unwrap();
+    let text = |e: scraper::ElementRef| {
+        e.text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = String::new();
+    for e in doc.select(&selector) {
+        let v = e.value();
+        let line = match v.name() {
+            "thead" => format!(
+                "table: {}",
+                e.select(&th).map(text).collect::<Vec<_>>().join(" | ")
+            ),
+            "form" => format!(
+                "form {} {}",
+                v.attr("method").unwrap_or("get"),
+                v.attr("action").unwrap_or("")
+            ),
+            "input" | "select" => format!(
+                "  {} {} {}",
+                v.name(),
+                v.attr("type").unwrap_or(""),
+                v.attr("name").unwrap_or("")
+            ),
+            "button" => format!("  button {}", text(e)),
+            "a" => format!("link {}", text(e)),
+            "p" => format!("note ({})", v.attr("class").unwrap_or("")),
+            name => format!("{name}: {}", text(e)),
+        };
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Every page's structure on the small preset, as one snapshot per page.
+#[test]
+fn page_structure_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_d, server, keys) = setup(
+        dir.path(),
+        "",
+        &[
+            &["--role", "admin"],
+            &["--role", "account-admin", "--account", "acct-3"],
+        ],
+    );
+    let http = no_redirects();
+    let admin = sign_in(&http, &server, &keys[0]).unwrap();
+    let tenant = sign_in(&http, &server, &keys[1]).unwrap();
+    for (name, session, path) in [
+        ("overview", &admin, format!("/overview?{AS_OF}")),
+        ("overview_tenant", &tenant, format!("/overview?{AS_OF}")),
+        ("accounts", &admin, format!("/accounts?{AS_OF}")),
+        ("account", &admin, format!("/accounts/acct-3?{AS_OF}")),
+        (
+            "account_tenant",
+            &tenant,
+            format!("/accounts/acct-3?{AS_OF}"),
+        ),
+        ("user", &admin, format!("/users/usr-1?{AS_OF}")),
+        ("reports", &admin, "/reports".to_string()),
+        ("reports_tenant", &tenant, "/reports".to_string()),
+        (
+            "report_productivity",
+            &admin,
+            format!("/reports/productivity?{AS_OF}&by=group"),
+        ),
+        ("insights", &admin, format!("/insights?{AS_OF}")),
+        ("alerts", &admin, format!("/alerts?{AS_OF}")),
+        ("not_found", &tenant, format!("/accounts/acct-1?{AS_OF}")),
+    ] {
+        let (status, html) = get(&http, &server, Some(session), &path);
+        assert!([200, 404].contains(&status), "{path}: {status}");
+        insta::assert_snapshot!(name, outline(&html));
+    }
+    let (_, html) = get(&http, &server, None, "/signin");
+    insta::assert_snapshot!("signin", outline(&html));
+}
