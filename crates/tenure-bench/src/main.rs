@@ -11,11 +11,13 @@
 //! - `rollup`: rebuilding the report rollups against a plain GROUP BY.
 //! - `reports`: every report's latency on a store.
 //! - `sql`: statements run on a store (preparing benchmark data).
+//! - `web`: concurrent signed-in users open the dashboard's pages.
 
 mod batches;
 mod http;
 mod local;
 mod reports;
+mod web;
 
 use clap::{Parser, Subcommand};
 
@@ -46,6 +48,8 @@ enum Command {
     Reports(reports::ReportsArgs),
     /// Run SQL statements on a store (preparing benchmark data).
     Sql(local::SqlArgs),
+    /// Concurrent signed-in users open the dashboard's pages.
+    Web(web::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,5 +63,6 @@ fn main() -> anyhow::Result<()> {
         Command::Rollup(args) => local::rollup(args),
         Command::Reports(args) => reports::run(args),
         Command::Sql(args) => local::sql(args),
+        Command::Web(args) => web::run(args),
     }
 }

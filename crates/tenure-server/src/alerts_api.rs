@@ -85,7 +85,9 @@ pub(crate) async fn change(
     let state = state.clone();
     let changed = tokio::task::spawn_blocking(move || {
         let mut store = state.reader.lock().expect("reader lock");
-        tenure_reports::set_alert_status(store.as_mut(), &id, status, until)
+        let changed = tenure_reports::set_alert_status(store.as_mut(), &id, status, until);
+        state.cache.bump();
+        changed
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?

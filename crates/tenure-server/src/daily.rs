@@ -36,6 +36,7 @@ pub(crate) fn start(
     mut store: Box<dyn Store>,
     config: ReportsConfig,
     clock: Arc<dyn Clock>,
+    cache: Arc<crate::web::cache::Cache>,
 ) -> std::io::Result<Daily> {
     let (stop, stopped) = channel();
     let thread = std::thread::Builder::new()
@@ -43,6 +44,9 @@ pub(crate) fn start(
         .spawn(move || {
             loop {
                 let (days, result) = catch_up(store.as_mut(), &config, clock.as_ref(), &stopped);
+                // New health, alerts or models: the dashboard's cached
+                // reports are stale.
+                cache.bump();
                 if days > 0 {
                     tracing::info!(message = "Health scored, alerts evaluated.", days);
                 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The dashboard's signed-in sessions.
     pub sessions: web::session::Sessions,
+    /// The dashboard's report cache (also made stale by the daily thread).
+    pub cache: Arc<web::cache::Cache>,
     /// The daily health and alerts thread, stopped at shutdown.
     daily: Mutex<Option<daily::Daily>>,
 }
@@ -89,11 +91,13 @@ pub fn prepare(
         replayed_records = info.replayed_records,
         keys = keys.len()
     );
+    let cache = Arc::new(web::cache::Cache::new(config.web.cache));
     let daily = if config.reports.health.backfill_days > 0 {
         Some(daily::start(
             reader.reader()?,
             config.reports.clone(),
             clock.clone(),
+            cache.clone(),
         )?)
     } else {
         None
@@ -113,6 +117,7 @@ pub fn prepare(
         metrics,
         clock,
         sessions,
+        cache,
         daily: Mutex::new(daily),
     }))
 }

@@ -2,6 +2,7 @@
 //! requests with the API's own parser (so the roles and the account-admin
 //! narrowing are the API's), runs them on the reader and renders.
 
+use super::cache::{Cache, Cached};
 use super::query::PageQuery;
 use super::session::same;
 use super::{SignedIn, WebError, html, signed_in};
@@ -20,27 +21,75 @@ use tenure_store::Store;
 use tenure_web::filters::{Choice, Filters};
 use tenure_web::pages;
 
-/// Runs `f` on the reader, off the async threads.
+/// The reports a page needs: each from the cache, or computed on the
+/// reader (locked at the first miss, held to the end of the page's work).
+struct Reports<'a> {
+    state: &'a AppState,
+    reader: Option<std::sync::MutexGuard<'a, Box<dyn Store>>>,
+}
+
+impl Reports<'_> {
+    fn store(&mut self) -> &dyn Store {
+        self.reader
+            .get_or_insert_with(|| self.state.reader.lock().expect("reader lock"))
+            .as_ref()
+    }
+
+    /// Report `name` for `request`.
+    fn run(&mut self, name: &str, request: &Request) -> Result<Table, ReportError> {
+        let key = Cache::key(name, request);
+        if let Some(Cached::Table(t)) = self.state.cache.get(&key) {
+            return Ok((*t).clone());
+        }
+        let generation = self.state.cache.generation();
+        let table = tenure_reports::run(self.store(), name, request)?;
+        self.state
+            .cache
+            .put(key, generation, Cached::Table(Arc::new(table.clone())));
+        Ok(table)
+    }
+
+    /// Report `name`, or an empty table when its model cannot be fitted to
+    /// the data there is (a section of a page is missing then, not the page).
+    fn run_or_empty(&mut self, name: &str, request: &Request) -> Result<Table, ReportError> {
+        match self.run(name, request) {
+            Err(ReportError::Model(_)) => Ok(Table::new(&[])),
+            other => other,
+        }
+    }
+
+    /// The `overview` document.
+    fn overview(&mut self, request: &Request) -> Result<serde_json::Value, ReportError> {
+        let key = Cache::key("overview", request);
+        if let Some(Cached::Document(d)) = self.state.cache.get(&key) {
+            return Ok((*d).clone());
+        }
+        let generation = self.state.cache.generation();
+        let document = tenure_reports::overview(self.store(), request)?;
+        self.state.cache.put(
+            key,
+            generation,
+            Cached::Document(Arc::new(document.clone())),
+        );
+        Ok(document)
+    }
+}
+
+/// Runs `f` with the page's reports, off the async threads.
 async fn on_store<T: Send + 'static>(
     state: &Arc<AppState>,
-    f: impl FnOnce(&dyn Store) -> Result<T, ReportError> + Send + 'static,
+    f: impl FnOnce(&mut Reports) -> Result<T, ReportError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let reader = state.reader.lock().expect("reader lock");
-        f(reader.as_ref()).map_err(ApiError::from)
+        let mut reports = Reports {
+            state: &state,
+            reader: None,
+        };
+        f(&mut reports).map_err(ApiError::from)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
-}
-
-/// Report `name`, or an empty table when its model cannot be fitted to
-/// the data there is (a section of a page, not the page, is missing then).
-fn run_or_empty(store: &dyn Store, name: &str, request: &Request) -> Result<Table, ReportError> {
-    match tenure_reports::run(store, name, request) {
-        Err(ReportError::Model(_)) => Ok(Table::new(&[])),
-        other => other,
-    }
 }
 
 /// The page's signed-in viewer and parsed query, or the answer to give.
@@ -149,11 +198,11 @@ pub async fn overview(
     let (rate_request, _) = request(&state, &who, "active-rate", &rate_q)?;
     let vendor = who.viewer.sees_all();
     let today = summary_request.period.to;
-    let (summary, active_rate, accounts) = on_store(&state, move |store| {
-        let summary = tenure_reports::overview(store, &summary_request)?;
-        let rate = tenure_reports::run(store, "active-rate", &rate_request)?;
+    let (summary, active_rate, accounts) = on_store(&state, move |r| {
+        let summary = r.overview(&summary_request)?;
+        let rate = r.run("active-rate", &rate_request)?;
         let accounts = if vendor {
-            Some(tenure_reports::run(store, "accounts", &summary_request)?)
+            Some(r.run("accounts", &summary_request)?)
         } else {
             None
         };
@@ -198,11 +247,9 @@ pub async fn accounts(
     let (who, q) = begin(&state, &headers, raw)?;
     vendor_only(&who)?;
     let (req, csv) = request(&state, &who, "accounts", &q)?;
-    let all = on_store(&state, move |store| {
-        tenure_reports::run(store, "accounts", &req)
-    })
-    .await
-    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let all = on_store(&state, move |r| r.run("accounts", &req))
+        .await
+        .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
     let filter = account_filter(&q);
     if csv {
         return Ok(csv_download(
@@ -250,11 +297,11 @@ pub async fn account(
     let (pivot_req, _) = request(&state, &who, "activity-pivot", &pivot_q)?;
     let vendor = who.viewer.sees_all();
     let category = q.page_param("category").map(String::from);
-    let data = on_store(&state, move |store| {
+    let data = on_store(&state, move |r| {
         let vendor_view = if vendor {
             let mut all = req.clone();
             all.all_accounts = true;
-            let info = tenure_reports::run(store, "accounts", &all)?;
+            let info = r.run("accounts", &all)?;
             if info.rows.is_empty() {
                 return Ok(None);
             }
@@ -262,12 +309,12 @@ pub async fn account(
             history.period = Period::ending(req.period.to, 90);
             Some(pages::account::Vendor {
                 info,
-                health: tenure_reports::run(store, "health", &req)?,
-                history: tenure_reports::run(store, "health-history", &history)?,
-                flags: tenure_reports::run(store, "account-flags", &req)?,
-                alerts: tenure_reports::run(store, "alerts", &req)?,
-                scores: run_or_empty(store, "scores", &req)?,
-                sentiment: tenure_reports::run(store, "sentiment", &req)?,
+                health: r.run("health", &req)?,
+                history: r.run("health-history", &history)?,
+                flags: r.run("account-flags", &req)?,
+                alerts: r.run("alerts", &req)?,
+                scores: r.run_or_empty("scores", &req)?,
+                sentiment: r.run("sentiment", &req)?,
             })
         } else {
             None
@@ -279,16 +326,16 @@ pub async fn account(
             id: String::new(),
             filters: Filters::default(),
             vendor: vendor_view,
-            seats: tenure_reports::run(store, "seats", &req)?,
-            pending: tenure_reports::run(store, "seats-pending", &req)?,
-            levels: tenure_reports::run(store, "levels", &req)?,
-            engagement: tenure_reports::run(store, "engagement", &req)?,
+            seats: r.run("seats", &req)?,
+            pending: r.run("seats-pending", &req)?,
+            levels: r.run("levels", &req)?,
+            engagement: r.run("engagement", &req)?,
             category,
             page: 1,
             query: String::new(),
-            productivity: tenure_reports::run(store, "productivity", &req)?,
-            pivot: tenure_reports::run(store, "activity-pivot", &pivot_req)?,
-            influence: tenure_reports::run(store, "influence", &req)?,
+            productivity: r.run("productivity", &req)?,
+            pivot: r.run("activity-pivot", &pivot_req)?,
+            influence: r.run("influence", &req)?,
         }))
     })
     .await
@@ -324,8 +371,8 @@ pub async fn user(
     q.set("user", &id);
     q.set("all_users", "true");
     let (req, _) = request(&state, &who, "engagement", &q)?;
-    let found = on_store(&state, move |store| {
-        let now = tenure_reports::run(store, "engagement", &req)?;
+    let found = on_store(&state, move |r| {
+        let now = r.run("engagement", &req)?;
         let Some(row) = now.rows.first() else {
             return Ok(None);
         };
@@ -333,19 +380,19 @@ pub async fn user(
         let mut months = Vec::new();
         for back in (0..6).rev() {
             let period = month_back(req.period.to, back);
-            let mut r = req.clone();
-            r.period = period;
+            let mut month = req.clone();
+            month.period = period;
             months.push((
                 period.from.format("%Y-%m").to_string(),
-                tenure_reports::run(store, "engagement", &r)?,
+                r.run("engagement", &month)?,
             ));
         }
         Ok(Some(pages::user::User {
             id: String::new(),
             account,
             months,
-            level: tenure_reports::run(store, "user-levels", &req)?,
-            productivity: tenure_reports::run(store, "productivity", &req)?,
+            level: r.run("user-levels", &req)?,
+            productivity: r.run("productivity", &req)?,
         }))
     })
     .await
@@ -429,11 +476,9 @@ pub async fn report(
     }
     let (req, csv) = request(&state, &who, &name, &q)?;
     let report = name.clone();
-    let table = on_store(&state, move |store| {
-        tenure_reports::run(store, &report, &req)
-    })
-    .await
-    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let table = on_store(&state, move |r| r.run(&report, &req))
+        .await
+        .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
     if csv {
         return Ok(csv_download(&name, &table));
     }
@@ -459,10 +504,10 @@ pub async fn insights(
     q.remove("order");
     let (features_req, _) = request(&state, &who, "features", &q)?;
     let (errors_req, _) = request(&state, &who, "errors", &q)?;
-    let (features, errors) = on_store(&state, move |store| {
+    let (features, errors) = on_store(&state, move |r| {
         Ok((
-            tenure_reports::run(store, "features", &features_req)?,
-            tenure_reports::run(store, "errors", &errors_req)?,
+            r.run("features", &features_req)?,
+            r.run("errors", &errors_req)?,
         ))
     })
     .await
@@ -489,11 +534,9 @@ pub async fn alerts(
     vendor_only(&who)?;
     let (req, csv) = request(&state, &who, "alerts", &q)?;
     let snooze_until = req.period.to + chrono::Duration::days(7);
-    let table = on_store(&state, move |store| {
-        tenure_reports::run(store, "alerts", &req)
-    })
-    .await
-    .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
+    let table = on_store(&state, move |r| r.run("alerts", &req))
+        .await
+        .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
     if csv {
         return Ok(csv_download("alerts", &table));
     }

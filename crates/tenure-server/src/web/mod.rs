@@ -9,6 +9,7 @@
 //! or style, frame-ancestors none); every form carries the session's
 //! anti-forgery token.
 
+pub mod cache;
 mod handlers;
 mod query;
 pub mod session;
