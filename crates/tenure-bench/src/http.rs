@@ -31,14 +31,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_async(args))
+    runtime()?.block_on(run_async(args))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// A one-worker runtime: the load generators leave the other core to the
+/// server.
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}
+
+/// The `p` quantile (0 to 1, nearest rank) of sorted latencies, in ms.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -92,7 +92,7 @@ fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
 }
 
 /// `%XX` and `+` decoding of one query value.
-fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

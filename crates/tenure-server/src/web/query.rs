@@ -10,32 +10,14 @@ const PAGE_PARAMS: &[&str] = &[
     "alert",
 ];
 
+use crate::reports::percent_decode as decode;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct PageQuery {
     /// The report parameters, decoded, in order.
     pub api: Vec<(String, String)>,
     /// The page's own parameters, decoded.
     pub page: Vec<(String, String)>,
-}
-
-/// `%XX` and `+` decoding (`None`: not UTF-8 or a bad escape).
-fn decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
 }
 
 impl PageQuery {
