@@ -6,9 +6,9 @@
 //! the cold times (computed, not cached). Prints JSON: per page kind the
 //! request count, p50, p95 and max in milliseconds, cold and under load.
 
+use crate::http::percentile;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use crate::http::percentile;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]

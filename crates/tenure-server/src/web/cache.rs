@@ -1,17 +1,20 @@
 //! The dashboard's report cache: a page's reports are computed once and
 //! served to everyone who asks for the same report with the same
-//! parameters for `web.cache_secs` (default 30). Entries also go stale at
-//! once when the data behind them changes under the server's hands: an
-//! alert snoozed or closed, a day's health scored, models trained (each
-//! bumps the generation). New events reach the rollups every
+//! parameters for `web.cache_secs` (default 30). After that the entry is
+//! still served while one request recomputes it in the background
+//! ([`Cache::claim`]), so nobody waits on an expired entry. Entries are
+//! dropped at once when the data behind them changes under the server's
+//! hands: an alert snoozed or closed, a day's health scored, models trained
+//! (each bumps the generation); those are computed again before anyone
+//! sees them. New events reach the rollups every
 //! `ingest.rollup_interval_secs`, so a page shows an accepted event within
-//! the two intervals (60 s by default).
+//! the two intervals and one computation (about a minute by default).
 //!
 //! The key is the report and every field of the request except the
 //! config (the same for every request); account-admin requests differ by
 //! their scope, so nobody is served another's rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,6 +42,8 @@ pub struct Cache {
     ttl: Duration,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Keys being recomputed in the background.
+    refreshing: Mutex<HashSet<String>>,
 }
 
 impl Cache {
@@ -49,6 +54,7 @@ impl Cache {
             ttl,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            refreshing: Mutex::new(HashSet::new()),
         }
     }
 
@@ -77,8 +83,9 @@ impl Cache {
         )
     }
 
-    /// The fresh entry for `key`, if any.
-    pub(crate) fn get(&self, key: &str) -> Option<Cached> {
+    /// The entry for `key` of the current generation, if any, and whether
+    /// it is younger than the cache's time (fresh).
+    pub(crate) fn get(&self, key: &str) -> Option<(Cached, bool)> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -86,8 +93,8 @@ impl Cache {
         let entries = self.entries.lock().expect("cache lock");
         let hit = entries
             .get(key)
-            .filter(|e| e.generation == generation && e.at.elapsed() < self.ttl)
-            .map(|e| e.value.clone());
+            .filter(|e| e.generation == generation)
+            .map(|e| (e.value.clone(), e.at.elapsed() < self.ttl));
         let counter = if hit.is_some() {
             &self.hits
         } else {
@@ -95,6 +102,19 @@ impl Cache {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         hit
+    }
+
+    /// Whether the caller is the one to recompute `key` (no one else is);
+    /// it calls [`Cache::release`] when done.
+    pub(crate) fn claim(&self, key: &str) -> bool {
+        self.refreshing
+            .lock()
+            .expect("refreshing lock")
+            .insert(key.to_string())
+    }
+
+    pub(crate) fn release(&self, key: &str) {
+        self.refreshing.lock().expect("refreshing lock").remove(key);
     }
 
     /// Keeps `value` for `key`, computed when the generation was
@@ -105,8 +125,8 @@ impl Cache {
         }
         let mut entries = self.entries.lock().expect("cache lock");
         if entries.len() >= MAX_ENTRIES {
-            let ttl = self.ttl;
-            entries.retain(|_, e| e.at.elapsed() < ttl);
+            let generation = self.generation.load(Ordering::SeqCst);
+            entries.retain(|_, e| e.generation == generation);
             if entries.len() >= MAX_ENTRIES
                 && let Some(oldest) = entries
                     .iter()
@@ -167,20 +187,28 @@ mod tests {
         assert_ne!(a, Cache::key("levels", &request("a")));
         let table = Cached::Table(Arc::new(Table::new(&["x"])));
         cache.put(a.clone(), cache.generation(), table.clone());
-        assert!(cache.get(&a).is_some());
+        assert!(matches!(cache.get(&a), Some((_, true))));
         assert!(cache.get(&b).is_none());
         cache.bump();
-        assert!(cache.get(&a).is_none(), "a change makes it stale");
+        assert!(cache.get(&a).is_none(), "a change drops it");
         // Computed before a change that came during the computation.
         let before = cache.generation();
         cache.bump();
         cache.put(a.clone(), before, table.clone());
         assert!(cache.get(&a).is_none());
         cache.put(a.clone(), cache.generation(), table);
-        assert!(cache.get(&a).is_some());
+        assert!(matches!(cache.get(&a), Some((_, true))));
         std::thread::sleep(Duration::from_millis(250));
-        assert!(cache.get(&a).is_none(), "expired");
-        assert_eq!(cache.counts(), (2, 4));
+        assert!(
+            matches!(cache.get(&a), Some((_, false))),
+            "old: served, not fresh"
+        );
+        assert_eq!(cache.counts(), (3, 3));
+        // One recomputation at a time.
+        assert!(cache.claim(&a));
+        assert!(!cache.claim(&a));
+        cache.release(&a);
+        assert!(cache.claim(&a));
     }
 
     #[test]

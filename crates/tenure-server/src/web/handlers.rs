@@ -24,8 +24,39 @@ use tenure_web::pages;
 /// The reports a page needs: each from the cache, or computed on the
 /// reader (locked at the first miss, held to the end of the page's work).
 struct Reports<'a> {
-    state: &'a AppState,
+    state: &'a Arc<AppState>,
     reader: Option<std::sync::MutexGuard<'a, Box<dyn Store>>>,
+}
+
+/// Report `name` (or the `overview` document) computed on `store`.
+fn compute(store: &dyn Store, name: &str, request: &Request) -> Result<Cached, ReportError> {
+    Ok(if name == "overview" {
+        Cached::Document(Arc::new(tenure_reports::overview(store, request)?))
+    } else {
+        Cached::Table(Arc::new(tenure_reports::run(store, name, request)?))
+    })
+}
+
+/// Recomputes an old cache entry on a thread of its own while the old one
+/// is served.
+fn refresh_later(state: Arc<AppState>, key: String, name: String, request: Request) {
+    let spawned = std::thread::Builder::new()
+        .name("cache-refresh".into())
+        .spawn(move || {
+            let generation = state.cache.generation();
+            let result = {
+                let reader = state.reader.lock().expect("reader lock");
+                compute(reader.as_ref(), &name, &request)
+            };
+            match result {
+                Ok(value) => state.cache.put(key.clone(), generation, value),
+                Err(error) => tracing::warn!(message = "A cached report could not be recomputed.", report = %name, %error),
+            }
+            state.cache.release(&key);
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(message = "No thread to recompute a cached report.", %error);
+    }
 }
 
 impl Reports<'_> {
@@ -35,18 +66,33 @@ impl Reports<'_> {
             .as_ref()
     }
 
+    /// Report `name` for `request`: the cached one (recomputed in the
+    /// background when old), or computed now.
+    fn cached(&mut self, name: &str, request: &Request) -> Result<Cached, ReportError> {
+        let cache = &self.state.cache;
+        let key = Cache::key(name, request);
+        match cache.get(&key) {
+            Some((value, true)) => return Ok(value),
+            Some((value, false)) => {
+                if cache.claim(&key) {
+                    refresh_later(self.state.clone(), key, name.into(), request.clone());
+                }
+                return Ok(value);
+            }
+            None => {}
+        }
+        let generation = cache.generation();
+        let value = compute(self.store(), name, request)?;
+        self.state.cache.put(key, generation, value.clone());
+        Ok(value)
+    }
+
     /// Report `name` for `request`.
     fn run(&mut self, name: &str, request: &Request) -> Result<Table, ReportError> {
-        let key = Cache::key(name, request);
-        if let Some(Cached::Table(t)) = self.state.cache.get(&key) {
-            return Ok((*t).clone());
+        match self.cached(name, request)? {
+            Cached::Table(t) => Ok((*t).clone()),
+            Cached::Document(_) => Ok(Table::new(&[])),
         }
-        let generation = self.state.cache.generation();
-        let table = tenure_reports::run(self.store(), name, request)?;
-        self.state
-            .cache
-            .put(key, generation, Cached::Table(Arc::new(table.clone())));
-        Ok(table)
     }
 
     /// Report `name`, or an empty table when its model cannot be fitted to
@@ -60,18 +106,10 @@ impl Reports<'_> {
 
     /// The `overview` document.
     fn overview(&mut self, request: &Request) -> Result<serde_json::Value, ReportError> {
-        let key = Cache::key("overview", request);
-        if let Some(Cached::Document(d)) = self.state.cache.get(&key) {
-            return Ok((*d).clone());
+        match self.cached("overview", request)? {
+            Cached::Document(d) => Ok((*d).clone()),
+            Cached::Table(_) => Ok(serde_json::Value::Null),
         }
-        let generation = self.state.cache.generation();
-        let document = tenure_reports::overview(self.store(), request)?;
-        self.state.cache.put(
-            key,
-            generation,
-            Cached::Document(Arc::new(document.clone())),
-        );
-        Ok(document)
     }
 }
 
