@@ -360,8 +360,16 @@ pub async fn account(
         if vendor && vendor_view.is_none() {
             return Ok(None);
         }
+        // The account's own name: every viewer of the page may know it (an
+        // account admin sees nothing else of the `accounts` row).
+        let own = r.run("accounts", &req)?;
+        let name = own
+            .rows
+            .first()
+            .and_then(|row| pages::text(&own, row, "name"));
         Ok(Some(pages::account::Account {
             id: String::new(),
+            name,
             filters: Filters::default(),
             vendor: vendor_view,
             seats: r.run("seats", &req)?,

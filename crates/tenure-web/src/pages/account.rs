@@ -26,6 +26,8 @@ pub struct Vendor {
 
 pub struct Account {
     pub id: String,
+    /// The account's name, when it has one.
+    pub name: Option<String>,
     pub filters: Filters,
     pub vendor: Option<Vendor>,
     pub seats: Table,
@@ -46,9 +48,12 @@ pub struct Account {
 
 pub fn page(viewer: &Viewer, a: &Account) -> Markup {
     let name = a
-        .vendor
-        .as_ref()
-        .and_then(|v| v.info.rows.first().and_then(|r| text(&v.info, r, "name")))
+        .name
+        .clone()
+        .or_else(|| {
+            let v = a.vendor.as_ref()?;
+            v.info.rows.first().and_then(|r| text(&v.info, r, "name"))
+        })
         .unwrap_or_else(|| a.id.clone());
     let body = html! {
         @if let Some(v) = &a.vendor { (vendor_head(v)) }
