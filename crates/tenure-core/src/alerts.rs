@@ -1,5 +1,14 @@
 //! Alerts: their states and the settings of `[alerts]` in `tenure.toml`.
 
+/// The alert kinds, in the order they are evaluated.
+pub const KINDS: [&str; 5] = [
+    "feature_drop",
+    "error_spike",
+    "health_band_fall",
+    "champion_lost",
+    "seats_pending",
+];
+
 /// Where an alert is in its life. One alert per account, kind and subject
 /// is live (not resolved) at a time; a closed one stays closed while its
 /// cause holds and only a new alert follows once it has recovered.

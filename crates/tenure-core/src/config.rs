@@ -58,6 +58,8 @@ struct FileConfig {
     influence: crate::influence::InfluenceFile,
     #[serde(default)]
     web: crate::web::WebFile,
+    #[serde(default)]
+    playbooks: Vec<crate::playbooks::PlaybookFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,6 +205,8 @@ pub struct Config {
     pub reports: ReportsConfig,
     pub store: StoreConfig,
     pub web: crate::web::WebConfig,
+    /// `[[playbooks]]`, checked (none by default).
+    pub playbooks: Vec<crate::playbooks::Playbook>,
     /// The file the config came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -217,6 +221,7 @@ impl Default for Config {
             reports: ReportsConfig::default(),
             store: StoreConfig::default(),
             web: crate::web::WebConfig::default(),
+            playbooks: Vec::new(),
             file: None,
         }
     }
@@ -348,6 +353,7 @@ impl Config {
             reports,
             store,
             web: file.web.build().map_err(invalid)?,
+            playbooks: crate::playbooks::build(file.playbooks).map_err(invalid)?,
             file: path,
         })
     }

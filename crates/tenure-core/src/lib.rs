@@ -10,6 +10,7 @@ pub mod health;
 pub mod influence;
 pub mod model;
 pub mod models;
+pub mod playbooks;
 pub mod report;
 pub mod rules;
 pub mod taxonomy;

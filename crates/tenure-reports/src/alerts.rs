@@ -82,14 +82,7 @@ pub(crate) fn advance(stored: &[Alert], firing: &[Firing], day: NaiveDate) -> Ve
     changed
 }
 
-/// The alert kinds, in the order they are evaluated.
-pub const KINDS: [&str; 5] = [
-    "feature_drop",
-    "error_spike",
-    "health_band_fall",
-    "champion_lost",
-    "seats_pending",
-];
+pub use tenure_core::alerts::KINDS;
 
 /// Every cause of the `kinds` asked for that holds on `day`, per live
 /// account.
