@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod config;
+pub mod delivery;
 pub mod health;
 pub mod influence;
 pub mod model;
