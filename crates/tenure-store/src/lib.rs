@@ -267,6 +267,56 @@ pub struct Alert {
     pub reason: String,
 }
 
+/// Where an outbox item is: waiting (to be tried at `next_at`), sent, or
+/// given up on after the last attempt (the dead letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Delivered,
+    Dead,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// One action of one playbook trigger occurrence, in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    /// The idempotency key (`tenure_core::delivery::idempotency_key`).
+    pub id: String,
+    pub playbook: String,
+    /// The action's index in the playbook.
+    pub action: u32,
+    /// `webhook`, `email`, `in_app`, `task` or `set_trait`.
+    pub channel: String,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    /// What occurred (e.g. the day a user entered a category).
+    pub occurrence: String,
+    /// What to send.
+    pub payload: serde_json::Value,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    /// When it is due (its next attempt).
+    pub next_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
 /// An account's health score on one day, as kept in the history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthRow {
@@ -478,6 +528,27 @@ pub trait Store: Send {
 
     /// Stores `alerts`, replacing those with the same ids (one transaction).
     fn save_alerts(&mut self, alerts: &[Alert]) -> Result<()>;
+
+    /// Adds the items whose ids are not in the outbox yet (an occurrence
+    /// enqueued again adds nothing); returns how many were added.
+    fn enqueue(&mut self, items: &[OutboxItem]) -> Result<u64>;
+
+    /// The pending items due at `now`, soonest first, at most `limit`.
+    fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>>;
+
+    /// Records an attempt of item `id`: delivered at `at` (`error` None),
+    /// or failed with `error`, to be tried again at `retry_at` or, when
+    /// that is None, given up on (a dead letter).
+    fn outbox_attempted(
+        &mut self,
+        id: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+
+    /// The outbox's items (of one status, or all), oldest first.
+    fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxItem>>;
 
     /// The last day with a health score kept, if any.
     fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>>;

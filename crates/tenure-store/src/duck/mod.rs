@@ -11,6 +11,7 @@ mod asof;
 mod fits;
 mod health;
 mod keys;
+mod outbox;
 mod productivity;
 mod read;
 mod reports;
@@ -327,6 +328,32 @@ impl Store for DuckStore {
 
     fn save_alerts(&mut self, alerts: &[crate::Alert]) -> Result<()> {
         alerts::save(self, alerts)
+    }
+
+    fn enqueue(&mut self, items: &[crate::OutboxItem]) -> Result<u64> {
+        outbox::enqueue(self, items)
+    }
+
+    fn outbox_due(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::OutboxItem>> {
+        outbox::due(self, now, limit)
+    }
+
+    fn outbox_attempted(
+        &mut self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        error: Option<&str>,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<()> {
+        outbox::attempted(self, id, at, error, retry_at)
+    }
+
+    fn outbox(&self, status: Option<crate::OutboxStatus>) -> Result<Vec<crate::OutboxItem>> {
+        outbox::list(self, status)
     }
 
     fn event_days(

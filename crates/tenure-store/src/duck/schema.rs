@@ -18,6 +18,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (12, V12),
     (13, V13),
     (14, V14),
+    (15, V15),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -32,6 +33,28 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (12, "feedback_events"),
     (14, "social_events"),
 ];
+
+/// The playbooks' outbox: one row per action of a trigger occurrence, keyed
+/// by its idempotency key (so an occurrence enqueued twice is one row),
+/// kept after delivery as the record of what was sent.
+const V15: &str = r#"
+CREATE TABLE outbox (
+    id VARCHAR PRIMARY KEY,
+    playbook VARCHAR NOT NULL,
+    action INTEGER NOT NULL,
+    channel VARCHAR NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    occurrence VARCHAR NOT NULL,
+    payload JSON NOT NULL,
+    status VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at TIMESTAMP NOT NULL,
+    last_error VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP
+);
+"#;
 
 /// `social_events` gains each share's `channel` and `recipient_email`, and
 /// keeps every share that names a recipient or a channel: what the

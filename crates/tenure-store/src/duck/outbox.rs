@@ -1,0 +1,220 @@
+//! The playbooks' outbox: enqueue (once per idempotency key), the items
+//! due, each attempt's outcome, and the listing (delivered, pending, dead
+//! letters). Times are stored as UTC `TIMESTAMP`s.
+
+use super::{DuckStore, utc};
+use crate::{OutboxItem, OutboxStatus, Result, StoreError};
+use chrono::{DateTime, Utc};
+use duckdb::params;
+
+const COLUMNS: &str = "id, playbook, action, channel, account_id, user_id, occurrence,
+    payload::VARCHAR, status, attempts, epoch_us(next_at), last_error, epoch_us(created_at),
+    epoch_us(delivered_at)";
+
+fn not_in_a_write(store: &DuckStore, what: &str) -> Result<()> {
+    if store.pending.is_some() {
+        return Err(StoreError::Invalid(format!("{what} called inside a write")));
+    }
+    Ok(())
+}
+
+pub(super) fn enqueue(store: &mut DuckStore, items: &[OutboxItem]) -> Result<u64> {
+    not_in_a_write(store, "enqueue")?;
+    let tx = store.conn.transaction()?;
+    let mut added = 0;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?)",
+        )?;
+        for i in items {
+            added += stmt.execute(params![
+                i.id,
+                i.playbook,
+                i.action,
+                i.channel,
+                i.account_id,
+                i.user_id,
+                i.occurrence,
+                i.payload.to_string(),
+                i.status.as_str(),
+                i.attempts,
+                i.next_at.naive_utc(),
+                i.last_error,
+                i.created_at.naive_utc(),
+                i.delivered_at.map(|t| t.naive_utc()),
+            ])? as u64;
+        }
+    }
+    tx.commit()?;
+    Ok(added)
+}
+
+fn read(store: &DuckStore, filter: &str, tail: &str) -> Result<Vec<OutboxItem>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE {filter} {tail}");
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let payload: String = r.get(7)?;
+        let status: String = r.get(8)?;
+        Ok((
+            OutboxItem {
+                id: r.get(0)?,
+                playbook: r.get(1)?,
+                action: r.get(2)?,
+                channel: r.get(3)?,
+                account_id: r.get(4)?,
+                user_id: r.get(5)?,
+                occurrence: r.get(6)?,
+                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                status: OutboxStatus::Pending,
+                attempts: r.get(9)?,
+                next_at: utc(r.get(10)?).unwrap_or_default(),
+                last_error: r.get(11)?,
+                created_at: utc(r.get(12)?).unwrap_or_default(),
+                delivered_at: utc(r.get(13)?),
+            },
+            status,
+        ))
+    })?;
+    rows.map(|row| {
+        let (mut item, status) = row?;
+        item.status = OutboxStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("outbox status {status:?}")))?;
+        Ok(item)
+    })
+    .collect()
+}
+
+pub(super) fn due(store: &DuckStore, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>> {
+    read(
+        store,
+        &format!(
+            "status = 'pending' AND next_at <= TIMESTAMP '{}'",
+            now.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f")
+        ),
+        &format!("ORDER BY next_at, created_at, id LIMIT {limit}"),
+    )
+}
+
+pub(super) fn attempted(
+    store: &mut DuckStore,
+    id: &str,
+    at: DateTime<Utc>,
+    error: Option<&str>,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    not_in_a_write(store, "outbox_attempted")?;
+    let (status, next_at, delivered_at) = match (error, retry_at) {
+        (None, _) => (OutboxStatus::Delivered, at, Some(at.naive_utc())),
+        (Some(_), Some(retry)) => (OutboxStatus::Pending, retry, None),
+        (Some(_), None) => (OutboxStatus::Dead, at, None),
+    };
+    let changed = store.conn.execute(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?,
+                last_error = coalesce(?, last_error), delivered_at = ?
+         WHERE id = ? AND status = 'pending'",
+        params![
+            status.as_str(),
+            next_at.naive_utc(),
+            error,
+            delivered_at,
+            id
+        ],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::Invalid(format!(
+            "outbox item {id:?} is not pending"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn list(store: &DuckStore, status: Option<OutboxStatus>) -> Result<Vec<OutboxItem>> {
+    let filter = status.map_or("true".to_string(), |s| format!("status = '{}'", s.as_str()));
+    read(store, &filter, "ORDER BY created_at, id")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DuckStore, OutboxItem, OutboxStatus, Store};
+    use chrono::{DateTime, Duration, Utc};
+
+    fn item(id: &str, at: DateTime<Utc>) -> OutboxItem {
+        OutboxItem {
+            id: id.into(),
+            playbook: "dormant refresher".into(),
+            action: 0,
+            channel: "webhook".into(),
+            account_id: Some("acct-1".into()),
+            user_id: Some("usr-1".into()),
+            occurrence: "2026-10-31".into(),
+            payload: serde_json::json!({"subject": {"user_id": "usr-1"}}),
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_at: at,
+            last_error: None,
+            created_at: at,
+            delivered_at: None,
+        }
+    }
+
+    #[test]
+    fn the_outbox_keeps_each_occurrence_once_and_every_attempt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let t0: DateTime<Utc> = "2026-11-01T08:00:00Z".parse().unwrap();
+        let later = t0 + Duration::minutes(5);
+        assert_eq!(
+            store.enqueue(&[item("k1", t0), item("k2", later)]).unwrap(),
+            2
+        );
+        // Enqueued again (a re-evaluation, a restart): nothing new.
+        assert_eq!(store.enqueue(&[item("k1", t0)]).unwrap(), 0);
+        let due = store.outbox_due(t0, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0], item("k1", t0));
+        assert_eq!(store.outbox_due(later, 1).unwrap()[0].id, "k1");
+
+        // k1 fails once, then is delivered; k2 fails for good.
+        let retry = t0 + Duration::seconds(30);
+        store
+            .outbox_attempted("k1", t0, Some("503 from the receiver"), Some(retry))
+            .unwrap();
+        assert!(store.outbox_due(t0, 10).unwrap().is_empty());
+        let again = store.outbox_due(retry, 10).unwrap();
+        assert_eq!(
+            (again[0].attempts, again[0].last_error.as_deref()),
+            (1, Some("503 from the receiver"))
+        );
+        store.outbox_attempted("k1", retry, None, None).unwrap();
+        store
+            .outbox_attempted("k2", later, Some("connection refused"), None)
+            .unwrap();
+        assert!(
+            store
+                .outbox_due(later + Duration::days(1), 10)
+                .unwrap()
+                .is_empty()
+        );
+        let delivered = store.outbox(Some(OutboxStatus::Delivered)).unwrap();
+        assert_eq!(delivered.len(), 1);
+        assert_eq!(
+            (delivered[0].attempts, delivered[0].delivered_at),
+            (2, Some(retry))
+        );
+        let dead = store.outbox(Some(OutboxStatus::Dead)).unwrap();
+        assert_eq!(dead[0].id, "k2");
+        assert_eq!(dead[0].last_error.as_deref(), Some("connection refused"));
+        assert_eq!(store.outbox(None).unwrap().len(), 2);
+        // Only a pending item takes an attempt.
+        assert!(store.outbox_attempted("k1", later, None, None).is_err());
+        assert!(store.outbox_attempted("nope", later, None, None).is_err());
+
+        // It all survives reopening the store.
+        drop(store);
+        let store = DuckStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.outbox(Some(OutboxStatus::Delivered)).unwrap().len(),
+            1
+        );
+    }
+}
