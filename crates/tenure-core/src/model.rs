@@ -176,6 +176,12 @@ impl Role {
     pub fn can_read_all(self) -> bool {
         matches!(self, Self::Admin | Self::Viewer)
     }
+
+    /// Whether this role may read reports and open the dashboard (every
+    /// role but write; an account admin its own account's only).
+    pub fn reads_reports(self) -> bool {
+        self.can_read_all() || self == Self::AccountAdmin
+    }
 }
 
 /// Whether a key is a Segment write key or an API key.

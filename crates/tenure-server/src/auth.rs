@@ -128,7 +128,7 @@ pub fn require_report_reader(state: &AppState, headers: &HeaderMap) -> Result<Ke
         ApiError::Unauthorized("an API key is required: Authorization: Bearer KEY".into())
     })?;
     match state.keys.lookup(state, &key)? {
-        Some(info) if info.role.can_read_all() || info.role == Role::AccountAdmin => Ok(info),
+        Some(info) if info.role.reads_reports() => Ok(info),
         Some(info) => Err(ApiError::Forbidden(format!(
             "a {} key cannot read reports",
             info.role.as_str()

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Server, create_key, small_store, tenure};
+use common::dashboard_server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -150,22 +150,8 @@ async fn fetch(c: &Client, href: &str) -> String {
 #[test]
 fn the_dashboard_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let d = small_store(dir.path());
-    let (ok, _, err) = tenure(&[
-        "alerts",
-        "evaluate",
-        "--data",
-        &d,
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-    ]);
-    assert!(ok, "{err}");
-    let admin = create_key(Path::new(&d), &["--role", "admin"]);
-    let config = dir.path().join("tenure.toml");
-    std::fs::write(&config, "[health]\nbackfill_days = 0\n").unwrap();
-    let server = Server::start_with(Path::new(&d), &["--config", config.to_str().unwrap()]);
+    let (_d, server, keys) = dashboard_server(dir.path(), "", &[&["--role", "admin"]]);
+    let admin = &keys[0];
     let driver = Driver::start();
     let profile = dir.path().join("chromium");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -182,7 +168,7 @@ fn the_dashboard_in_a_real_browser() {
         c.find(Locator::Id("key"))
             .await
             .unwrap()
-            .send_keys(&admin)
+            .send_keys(admin)
             .await
             .unwrap();
         assert_eq!(click_and_wait(&c, "button[type=submit]").await, "/overview");
@@ -308,7 +294,7 @@ fn the_dashboard_in_a_real_browser() {
             .get(url(
                 "/api/v1/reports/engagement?as_of=2026-10-31&range=90d&format=csv",
             ))
-            .bearer_auth(&admin)
+            .bearer_auth(admin)
             .send()
             .await
             .unwrap()

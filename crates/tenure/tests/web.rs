@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::{Server, create_key, small_store, tenure};
+use common::{Server, dashboard_server};
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// The preset's last day: pages are pinned to it.
 const AS_OF: &str = "as_of=2026-10-31";
@@ -122,33 +121,10 @@ fn post(
     (status, body)
 }
 
-/// The small store with alerts evaluated for its last month, keys made
-/// with each of `keys`' arguments, and a server on it that does not score
-/// days in the background.
-fn setup(dir: &Path, web: &str, keys: &[&[&str]]) -> (String, Server, Vec<String>) {
-    let d = small_store(dir);
-    let (ok, _, err) = tenure(&[
-        "alerts",
-        "evaluate",
-        "--data",
-        &d,
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-    ]);
-    assert!(ok, "{err}");
-    let keys = keys.iter().map(|k| create_key(Path::new(&d), k)).collect();
-    let config = dir.join("tenure.toml");
-    std::fs::write(&config, format!("[health]\nbackfill_days = 0\n{web}")).unwrap();
-    let server = Server::start_with(Path::new(&d), &["--config", config.to_str().unwrap()]);
-    (d, server, keys)
-}
-
 #[test]
 fn signing_in_and_out_with_forms_that_need_their_token() {
     let dir = tempfile::tempdir().unwrap();
-    let (_d, server, keys) = setup(
+    let (_d, server, keys) = dashboard_server(
         dir.path(),
         "[web]\nsignin_attempts = 3\n",
         &[&["--role", "admin"], &["--write"]],
@@ -238,7 +214,7 @@ fn signing_in_and_out_with_forms_that_need_their_token() {
 #[test]
 fn every_role_sees_what_it_may_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let (_d, server, keys) = setup(
+    let (_d, server, keys) = dashboard_server(
         dir.path(),
         "",
         &[
@@ -475,7 +451,7 @@ fn every_role_sees_what_it_may_and_nothing_else() {
 #[test]
 fn report_pages_download_what_the_api_serves() {
     let dir = tempfile::tempdir().unwrap();
-    let (_d, server, keys) = setup(dir.path(), "", &[&["--role", "admin"]]);
+    let (_d, server, keys) = dashboard_server(dir.path(), "", &[&["--role", "admin"]]);
     let admin = &keys[0];
     let http = no_redirects();
     let s = sign_in(&http, &server, admin).unwrap();
@@ -570,7 +546,7 @@ fn outline(html: &str) -> String {
 #[test]
 fn page_structure_snapshots() {
     let dir = tempfile::tempdir().unwrap();
-    let (_d, server, keys) = setup(
+    let (_d, server, keys) = dashboard_server(
         dir.path(),
         "",
         &[

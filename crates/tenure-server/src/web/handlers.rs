@@ -215,11 +215,11 @@ fn csv_download(name: &str, table: &Table) -> Response {
         .into_response()
 }
 
-/// The same page with `format=csv`.
+/// `path` with the page's query (without `page`) and `format=csv`.
 fn csv_link(path: &str, q: &PageQuery) -> String {
     let mut q = q.clone();
     q.set("format", "csv");
-    format!("{path}?{}", q.api_string())
+    format!("{path}?{}", q.without_page())
 }
 
 pub async fn overview(
@@ -295,16 +295,8 @@ pub async fn accounts(
             &pages::accounts::filter(&all, &filter),
         ));
     }
-    let mut link_q = q.clone();
-    link_q.set("format", "csv");
-    let csv = format!("/accounts?{}", {
-        let mut both = link_q.clone();
-        both.api
-            .extend(q.page.iter().filter(|(k, _)| k != "page").cloned());
-        both.api_string()
-    });
     let data = pages::accounts::Accounts {
-        filters: filters(&q, &who, "/accounts", Some(csv)),
+        filters: filters(&q, &who, "/accounts", Some(csv_link("/accounts", &q))),
         filter,
         all,
         page: q.page_number(),
@@ -357,16 +349,21 @@ pub async fn account(
         } else {
             None
         };
-        if vendor && vendor_view.is_none() {
-            return Ok(None);
-        }
         // The account's own name: every viewer of the page may know it (an
         // account admin sees nothing else of the `accounts` row).
-        let own = r.run("accounts", &req)?;
-        let name = own
-            .rows
-            .first()
-            .and_then(|row| pages::text(&own, row, "name"));
+        let name = match &vendor_view {
+            Some(v) => v
+                .info
+                .rows
+                .first()
+                .and_then(|row| pages::text(&v.info, row, "name")),
+            None => {
+                let own = r.run("accounts", &req)?;
+                own.rows
+                    .first()
+                    .and_then(|row| pages::text(&own, row, "name"))
+            }
+        };
         Ok(Some(pages::account::Account {
             id: String::new(),
             name,

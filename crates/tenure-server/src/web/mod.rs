@@ -159,7 +159,7 @@ pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<SignedI
         state.sessions.end(&id);
         return Err(WebError::SignIn);
     };
-    if !(key.role.can_read_all() || key.role == tenure_core::Role::AccountAdmin) {
+    if !key.role.reads_reports() {
         return Err(WebError::SignIn);
     }
     let viewer = Viewer {

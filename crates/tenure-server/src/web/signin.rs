@@ -79,9 +79,7 @@ pub async fn submit(
         .keys
         .lookup(&state, form.key.trim())
         .map_err(WebError::from)?;
-    let Some(key) =
-        key.filter(|k| k.role.can_read_all() || k.role == tenure_core::Role::AccountAdmin)
-    else {
+    let Some(key) = key.filter(|k| k.role.reads_reports()) else {
         state.sessions.failed(ip);
         tracing::info!(message = "Sign-in failed.", %ip);
         return Ok(signin_page(

@@ -47,14 +47,7 @@ pub struct Account {
 }
 
 pub fn page(viewer: &Viewer, a: &Account) -> Markup {
-    let name = a
-        .name
-        .clone()
-        .or_else(|| {
-            let v = a.vendor.as_ref()?;
-            v.info.rows.first().and_then(|r| text(&v.info, r, "name"))
-        })
-        .unwrap_or_else(|| a.id.clone());
+    let name = a.name.clone().unwrap_or_else(|| a.id.clone());
     let body = html! {
         @if let Some(v) = &a.vendor { (vendor_head(v)) }
         (form(&a.filters))

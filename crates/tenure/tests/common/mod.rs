@@ -166,3 +166,26 @@ pub fn small_store(dir: &Path) -> String {
     }
     d
 }
+
+/// The small store with alerts evaluated for its last month, keys made
+/// with each of `keys`' arguments, and a server on it that does not score
+/// days in the background.
+pub fn dashboard_server(dir: &Path, web: &str, keys: &[&[&str]]) -> (String, Server, Vec<String>) {
+    let d = small_store(dir);
+    let (ok, _, err) = tenure(&[
+        "alerts",
+        "evaluate",
+        "--data",
+        &d,
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+    ]);
+    assert!(ok, "{err}");
+    let keys = keys.iter().map(|k| create_key(Path::new(&d), k)).collect();
+    let config = dir.join("tenure.toml");
+    std::fs::write(&config, format!("[health]\nbackfill_days = 0\n{web}")).unwrap();
+    let server = Server::start_with(Path::new(&d), &["--config", config.to_str().unwrap()]);
+    (d, server, keys)
+}
