@@ -273,6 +273,7 @@ mod tests {
 
     fn user(id: &str, account: &str, email: Option<&str>) -> UserActivity {
         UserActivity {
+            role: None,
             user_id: id.into(),
             account_id: Some(account.into()),
             groups: Vec::new(),

@@ -133,6 +133,8 @@ pub struct UserActivity {
     pub account_id: Option<String>,
     pub groups: Vec<String>,
     pub email: Option<String>,
+    /// The `role` trait.
+    pub role: Option<String>,
     pub seat_assigned_at: Option<DateTime<Utc>>,
     pub counts: tenure_core::report::KindCounts,
     /// The last platform event up to the period's end (any earlier period
@@ -315,6 +317,70 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// One attempt at delivering an outbox item: delivered (`error` None), or
+/// failed with `error`, to be tried again at `retry_at` or, when that is
+/// None, given up on (a dead letter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub error: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// One line of the playbooks' audit log: an evaluation, a decision about
+/// one trigger occurrence, or a delivery attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// Empty for a line about a whole evaluation.
+    pub playbook: String,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    /// What occurred (e.g. `2026-11-02:dormant`); for an evaluation, the
+    /// day evaluated.
+    pub occurrence: String,
+    /// The action's index, for a delivery attempt.
+    pub action: Option<u32>,
+    /// `evaluated`, `fired`, `filtered`, `cooldown`, `delivered`, `retry`
+    /// or `dead`.
+    pub event: String,
+    /// Why, in words (the filter that failed, the last error, counts).
+    pub detail: String,
+}
+
+/// A message for a user inside the product (`GET /v1/messages`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InAppMessage {
+    /// The outbox item's id (so a redelivery adds nothing).
+    pub id: String,
+    pub user_id: String,
+    pub account_id: Option<String>,
+    pub playbook: String,
+    pub template: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A task for an account's CSM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// The outbox item's id (so a redelivery adds nothing).
+    pub id: String,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    pub playbook: String,
+    pub title: String,
+    /// What occurred, in words.
+    pub detail: String,
+    /// The account's `csm_owner` when the task was made.
+    pub owner: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// An account's health score on one day, as kept in the history.
@@ -536,19 +602,58 @@ pub trait Store: Send {
     /// The pending items due at `now`, soonest first, at most `limit`.
     fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>>;
 
-    /// Records an attempt of item `id`: delivered at `at` (`error` None),
-    /// or failed with `error`, to be tried again at `retry_at` or, when
-    /// that is None, given up on (a dead letter).
-    fn outbox_attempted(
-        &mut self,
-        id: &str,
-        at: DateTime<Utc>,
-        error: Option<&str>,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<()>;
+    /// Records attempts at delivering outbox items, each with its line in
+    /// the audit log, in one transaction. An item that is not pending is
+    /// an error (and nothing is recorded).
+    fn outbox_attempted(&mut self, attempts: &[Attempt]) -> Result<()>;
 
     /// The outbox's items (of one status, or all), oldest first.
     fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxItem>>;
+
+    /// Records one playbook evaluation in one transaction: its audit
+    /// lines, the outbox items it enqueued (those already there are left
+    /// as they are), and, when it evaluated a finished day, that day as
+    /// done. Returns how many items were added.
+    fn playbooks_evaluated(
+        &mut self,
+        audit: &[AuditEntry],
+        items: &[OutboxItem],
+        day_done: Option<chrono::NaiveDate>,
+    ) -> Result<u64>;
+
+    /// The last finished day the playbooks were evaluated for, if any.
+    fn playbooks_last_day(&self) -> Result<Option<chrono::NaiveDate>>;
+
+    /// The audit log from `since` on (of one playbook, or all), oldest
+    /// first; with `decisions_only`, just the decisions about occurrences
+    /// (fired, filtered, cooldown).
+    fn playbook_audit(
+        &self,
+        since: DateTime<Utc>,
+        playbook: Option<&str>,
+        decisions_only: bool,
+    ) -> Result<Vec<AuditEntry>>;
+
+    /// Adds in-app messages (those already there by id are left as they
+    /// are).
+    fn save_messages(&mut self, messages: &[InAppMessage]) -> Result<()>;
+
+    /// A user's messages, newest first (unread ones only, or all).
+    fn messages(&self, user_id: &str, unread_only: bool) -> Result<Vec<InAppMessage>>;
+
+    /// Marks a user's message read at `at`; false if the user has no such
+    /// message. Reading it again keeps the first time.
+    fn mark_read(&mut self, id: &str, user_id: &str, at: DateTime<Utc>) -> Result<bool>;
+
+    /// Adds tasks (those already there by id are left as they are).
+    fn save_tasks(&mut self, tasks: &[Task]) -> Result<()>;
+
+    /// The tasks (open ones only, or all), oldest first.
+    fn tasks(&self, open_only: bool) -> Result<Vec<Task>>;
+
+    /// Closes a task at `at`; false if there is no such task. Closing it
+    /// again keeps the first time.
+    fn close_task(&mut self, id: &str, at: DateTime<Utc>) -> Result<bool>;
 
     /// The last day with a health score kept, if any.
     fn last_health_day(&self) -> Result<Option<chrono::NaiveDate>>;

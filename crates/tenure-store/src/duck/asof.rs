@@ -46,7 +46,8 @@ fn user_fields(latest: &str) -> String {
                 max(v) FILTER (WHERE field = 'email') AS email,
                 coalesce(json_transform(max(value::VARCHAR) FILTER (WHERE field = 'groups'), '[\"VARCHAR\"]'),
                          []::VARCHAR[]) AS groups,
-                TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at
+                TRY_CAST(max(v) FILTER (WHERE field = 'seat_assigned_at') AS TIMESTAMP) AS seat_assigned_at,
+                max(v) FILTER (WHERE field = 'role') AS role
          FROM ({latest}) GROUP BY id"
     )
 }
@@ -55,7 +56,7 @@ fn user_fields(latest: &str) -> String {
 /// accounts then (as [`accounts_as_of`]).
 fn licensed(users: &str, accounts: &str, end: &str) -> String {
     format!(
-        "SELECT u.user_id, u.account_id, u.email, u.groups, u.seat_assigned_at,
+        "SELECT u.user_id, u.account_id, u.email, u.groups, u.seat_assigned_at, u.role,
                 (u.seat_assigned_at IS NOT NULL AND u.seat_assigned_at < {end}
                  AND NOT coalesce(a.archived, false)) AS licensed
          FROM ({users}) u LEFT JOIN ({accounts}) a ON a.account_id = u.account_id"
@@ -63,7 +64,7 @@ fn licensed(users: &str, accounts: &str, end: &str) -> String {
 }
 
 const USERS_NOW: &str =
-    "SELECT id AS user_id, account_id, email, groups, seat_assigned_at FROM users";
+    "SELECT id AS user_id, account_id, email, groups, seat_assigned_at, role FROM users";
 
 /// [`accounts_as_of`] from the current `accounts` table.
 const ACCOUNTS_NOW: &str =

@@ -12,6 +12,7 @@ mod fits;
 mod health;
 mod keys;
 mod outbox;
+mod playbooks;
 mod productivity;
 mod read;
 mod reports;
@@ -342,14 +343,54 @@ impl Store for DuckStore {
         outbox::due(self, now, limit)
     }
 
-    fn outbox_attempted(
+    fn outbox_attempted(&mut self, attempts: &[crate::Attempt]) -> Result<()> {
+        outbox::attempted(self, attempts)
+    }
+
+    fn playbooks_evaluated(
         &mut self,
-        id: &str,
-        at: chrono::DateTime<chrono::Utc>,
-        error: Option<&str>,
-        retry_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<()> {
-        outbox::attempted(self, id, at, error, retry_at)
+        audit: &[crate::AuditEntry],
+        items: &[crate::OutboxItem],
+        day_done: Option<chrono::NaiveDate>,
+    ) -> Result<u64> {
+        playbooks::evaluated(self, audit, items, day_done)
+    }
+
+    fn playbooks_last_day(&self) -> Result<Option<chrono::NaiveDate>> {
+        playbooks::last_day(self)
+    }
+
+    fn playbook_audit(
+        &self,
+        since: DateTime<Utc>,
+        playbook: Option<&str>,
+        decisions_only: bool,
+    ) -> Result<Vec<crate::AuditEntry>> {
+        playbooks::audit(self, since, playbook, decisions_only)
+    }
+
+    fn save_messages(&mut self, messages: &[crate::InAppMessage]) -> Result<()> {
+        playbooks::save_messages(self, messages)
+    }
+
+    fn messages(&self, user_id: &str, unread_only: bool) -> Result<Vec<crate::InAppMessage>> {
+        playbooks::messages(self, user_id, unread_only)
+    }
+
+    fn mark_read(&mut self, id: &str, user_id: &str, at: DateTime<Utc>) -> Result<bool> {
+        playbooks::mark_read(self, id, user_id, at)
+    }
+
+    fn save_tasks(&mut self, tasks: &[crate::Task]) -> Result<()> {
+        playbooks::save_tasks(self, tasks)
+    }
+
+    fn tasks(&self, open_only: bool) -> Result<Vec<crate::Task>> {
+        playbooks::tasks(self, open_only)
+    }
+
+    fn close_task(&mut self, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        playbooks::close_task(self, id, at)
     }
 
     fn outbox(&self, status: Option<crate::OutboxStatus>) -> Result<Vec<crate::OutboxItem>> {

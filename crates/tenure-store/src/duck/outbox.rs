@@ -3,7 +3,7 @@
 //! letters). Times are stored as UTC `TIMESTAMP`s.
 
 use super::{DuckStore, utc};
-use crate::{OutboxItem, OutboxStatus, Result, StoreError};
+use crate::{Attempt, OutboxItem, OutboxStatus, Result, StoreError};
 use chrono::{DateTime, Utc};
 use duckdb::params;
 
@@ -11,7 +11,7 @@ const COLUMNS: &str = "id, playbook, action, channel, account_id, user_id, occur
     payload::VARCHAR, status, attempts, epoch_us(next_at), last_error, epoch_us(created_at),
     epoch_us(delivered_at)";
 
-fn not_in_a_write(store: &DuckStore, what: &str) -> Result<()> {
+pub(super) fn not_in_a_write(store: &DuckStore, what: &str) -> Result<()> {
     if store.pending.is_some() {
         return Err(StoreError::Invalid(format!("{what} called inside a write")));
     }
@@ -21,31 +21,35 @@ fn not_in_a_write(store: &DuckStore, what: &str) -> Result<()> {
 pub(super) fn enqueue(store: &mut DuckStore, items: &[OutboxItem]) -> Result<u64> {
     not_in_a_write(store, "enqueue")?;
     let tx = store.conn.transaction()?;
-    let mut added = 0;
-    {
-        let mut stmt = tx.prepare(
-            "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?)",
-        )?;
-        for i in items {
-            added += stmt.execute(params![
-                i.id,
-                i.playbook,
-                i.action,
-                i.channel,
-                i.account_id,
-                i.user_id,
-                i.occurrence,
-                i.payload.to_string(),
-                i.status.as_str(),
-                i.attempts,
-                i.next_at.naive_utc(),
-                i.last_error,
-                i.created_at.naive_utc(),
-                i.delivered_at.map(|t| t.naive_utc()),
-            ])? as u64;
-        }
-    }
+    let added = insert(&tx, items)?;
     tx.commit()?;
+    Ok(added)
+}
+
+/// Inserts the items not in the outbox yet; returns how many.
+pub(super) fn insert(tx: &duckdb::Transaction, items: &[OutboxItem]) -> Result<u64> {
+    let mut added = 0;
+    let mut stmt = tx.prepare(
+        "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for i in items {
+        added += stmt.execute(params![
+            i.id,
+            i.playbook,
+            i.action,
+            i.channel,
+            i.account_id,
+            i.user_id,
+            i.occurrence,
+            i.payload.to_string(),
+            i.status.as_str(),
+            i.attempts,
+            i.next_at.naive_utc(),
+            i.last_error,
+            i.created_at.naive_utc(),
+            i.delivered_at.map(|t| t.naive_utc()),
+        ])? as u64;
+    }
     Ok(added)
 }
 
@@ -95,36 +99,54 @@ pub(super) fn due(store: &DuckStore, now: DateTime<Utc>, limit: usize) -> Result
     )
 }
 
-pub(super) fn attempted(
-    store: &mut DuckStore,
-    id: &str,
-    at: DateTime<Utc>,
-    error: Option<&str>,
-    retry_at: Option<DateTime<Utc>>,
-) -> Result<()> {
+pub(super) fn attempted(store: &mut DuckStore, attempts: &[Attempt]) -> Result<()> {
     not_in_a_write(store, "outbox_attempted")?;
-    let (status, next_at, delivered_at) = match (error, retry_at) {
-        (None, _) => (OutboxStatus::Delivered, at, Some(at.naive_utc())),
-        (Some(_), Some(retry)) => (OutboxStatus::Pending, retry, None),
-        (Some(_), None) => (OutboxStatus::Dead, at, None),
-    };
-    let changed = store.conn.execute(
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?,
-                last_error = coalesce(?, last_error), delivered_at = ?
-         WHERE id = ? AND status = 'pending'",
-        params![
-            status.as_str(),
-            next_at.naive_utc(),
-            error,
-            delivered_at,
-            id
-        ],
-    )?;
-    if changed == 0 {
-        return Err(StoreError::Invalid(format!(
-            "outbox item {id:?} is not pending"
-        )));
+    let tx = store.conn.transaction()?;
+    {
+        let mut update = tx.prepare(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?,
+                    last_error = coalesce(?, last_error), delivered_at = ?
+             WHERE id = ? AND status = 'pending'",
+        )?;
+        let mut audit = tx.prepare(
+            "INSERT INTO playbook_audit
+             SELECT ?, playbook, account_id, user_id, occurrence, action, ?, ?
+             FROM outbox WHERE id = ?",
+        )?;
+        for a in attempts {
+            let at = a.at.naive_utc();
+            let (status, next_at, delivered_at) = match (&a.error, a.retry_at) {
+                (None, _) => (OutboxStatus::Delivered, at, Some(at)),
+                (Some(_), Some(retry)) => (OutboxStatus::Pending, retry.naive_utc(), None),
+                (Some(_), None) => (OutboxStatus::Dead, at, None),
+            };
+            let changed = update.execute(params![
+                status.as_str(),
+                next_at,
+                a.error,
+                delivered_at,
+                a.id
+            ])?;
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!(
+                    "outbox item {:?} is not pending",
+                    a.id
+                )));
+            }
+            let event = match status {
+                OutboxStatus::Delivered => "delivered",
+                OutboxStatus::Pending => "retry",
+                OutboxStatus::Dead => "dead",
+            };
+            let detail = match (&a.error, a.retry_at) {
+                (None, _) => String::new(),
+                (Some(e), Some(retry)) => format!("{e}; next attempt at {}", retry.to_rfc3339()),
+                (Some(e), None) => e.clone(),
+            };
+            audit.execute(params![at, event, detail, a.id])?;
+        }
     }
+    tx.commit()?;
     Ok(())
 }
 
@@ -135,7 +157,7 @@ pub(super) fn list(store: &DuckStore, status: Option<OutboxStatus>) -> Result<Ve
 
 #[cfg(test)]
 mod tests {
-    use crate::{DuckStore, OutboxItem, OutboxStatus, Store};
+    use crate::{Attempt, DuckStore, OutboxItem, OutboxStatus, Store};
     use chrono::{DateTime, Duration, Utc};
 
     fn item(id: &str, at: DateTime<Utc>) -> OutboxItem {
@@ -154,6 +176,20 @@ mod tests {
             last_error: None,
             created_at: at,
             delivered_at: None,
+        }
+    }
+
+    fn attempt(
+        id: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Attempt {
+        Attempt {
+            id: id.into(),
+            at,
+            error: error.map(String::from),
+            retry_at,
         }
     }
 
@@ -177,7 +213,12 @@ mod tests {
         // k1 fails once, then is delivered; k2 fails for good.
         let retry = t0 + Duration::seconds(30);
         store
-            .outbox_attempted("k1", t0, Some("503 from the receiver"), Some(retry))
+            .outbox_attempted(&[attempt(
+                "k1",
+                t0,
+                Some("503 from the receiver"),
+                Some(retry),
+            )])
             .unwrap();
         assert!(store.outbox_due(t0, 10).unwrap().is_empty());
         let again = store.outbox_due(retry, 10).unwrap();
@@ -185,9 +226,11 @@ mod tests {
             (again[0].attempts, again[0].last_error.as_deref()),
             (1, Some("503 from the receiver"))
         );
-        store.outbox_attempted("k1", retry, None, None).unwrap();
         store
-            .outbox_attempted("k2", later, Some("connection refused"), None)
+            .outbox_attempted(&[
+                attempt("k1", retry, None, None),
+                attempt("k2", later, Some("connection refused"), None),
+            ])
             .unwrap();
         assert!(
             store
@@ -206,8 +249,23 @@ mod tests {
         assert_eq!(dead[0].last_error.as_deref(), Some("connection refused"));
         assert_eq!(store.outbox(None).unwrap().len(), 2);
         // Only a pending item takes an attempt.
-        assert!(store.outbox_attempted("k1", later, None, None).is_err());
-        assert!(store.outbox_attempted("nope", later, None, None).is_err());
+        assert!(
+            store
+                .outbox_attempted(&[attempt("k1", later, None, None)])
+                .is_err()
+        );
+        assert!(
+            store
+                .outbox_attempted(&[attempt("nope", later, None, None)])
+                .is_err()
+        );
+        // Every attempt has its line in the audit log.
+        let log = store.playbook_audit(t0, None, false).unwrap();
+        let events: Vec<&str> = log.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(events, ["retry", "delivered", "dead"]);
+        assert_eq!(log[2].detail, "connection refused");
+        assert_eq!(log[0].user_id.as_deref(), Some("usr-1"));
+        assert_eq!(log[0].action, Some(0));
 
         // It all survives reopening the store.
         drop(store);

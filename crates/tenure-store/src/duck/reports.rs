@@ -365,7 +365,7 @@ pub(super) fn user_activity(
                 coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
                 coalesce(share, 0)::BIGINT, coalesce(message, 0)::BIGINT,
                 coalesce(portal, 0)::BIGINT, coalesce(messages_sent, 0)::BIGINT,
-                epoch_us(last_active_at), licensed
+                epoch_us(last_active_at), licensed, role
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter}
          ORDER BY account_id NULLS LAST, user_id",
@@ -396,6 +396,7 @@ pub(super) fn user_activity(
         let (seat, last) = (c.int(4)?, c.int(13)?);
         let counts: Vec<_> = (5..=12).map(|i| c.int(i)).collect::<Result<_>>()?;
         let licensed = c.flag(14)?;
+        let role = c.text(15)?;
         for row in 0..batch.num_rows() {
             let n = |k: usize| counts[k].value(row).max(0) as u64;
             out.push(UserActivity {
@@ -403,6 +404,7 @@ pub(super) fn user_activity(
                 account_id: opt_text(account, row),
                 groups: c.texts(groups, row)?,
                 email: opt_text(email, row),
+                role: opt_text(role, row),
                 seat_assigned_at: utc(opt_int(seat, row)),
                 counts: KindCounts {
                     consume: n(0),

@@ -19,6 +19,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (13, V13),
     (14, V14),
     (15, V15),
+    (16, V16),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -33,6 +34,48 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (12, "feedback_events"),
     (14, "social_events"),
 ];
+
+/// What the playbooks keep beside the outbox: the audit log (every
+/// evaluation, decision and delivery attempt), the finished days
+/// evaluated, the in-app messages, and the CSMs' tasks.
+const V16: &str = r#"
+CREATE TABLE playbook_audit (
+    logged_at TIMESTAMP NOT NULL,
+    playbook VARCHAR NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    occurrence VARCHAR NOT NULL,
+    action INTEGER,
+    event VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL
+);
+CREATE TABLE playbook_days (
+    day DATE PRIMARY KEY,
+    evaluated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE messages (
+    id VARCHAR PRIMARY KEY,
+    user_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    playbook VARCHAR NOT NULL,
+    template VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    read_at TIMESTAMP
+);
+CREATE TABLE tasks (
+    id VARCHAR PRIMARY KEY,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    playbook VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    owner VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    closed_at TIMESTAMP
+);
+"#;
 
 /// The playbooks' outbox: one row per action of a trigger occurrence, keyed
 /// by its idempotency key (so an occurrence enqueued twice is one row),
