@@ -60,6 +60,10 @@ struct FileConfig {
     web: crate::web::WebFile,
     #[serde(default)]
     playbooks: Vec<crate::playbooks::PlaybookFile>,
+    #[serde(default)]
+    delivery: crate::delivery::DeliveryFile,
+    #[serde(default)]
+    templates: std::collections::BTreeMap<String, crate::messages::Template>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,6 +211,10 @@ pub struct Config {
     pub web: crate::web::WebConfig,
     /// `[[playbooks]]`, checked (none by default).
     pub playbooks: Vec<crate::playbooks::Playbook>,
+    /// `[delivery]`: how the playbooks' actions go out.
+    pub delivery: crate::delivery::DeliveryConfig,
+    /// The message templates: the built-in ones and `[templates.NAME]`.
+    pub templates: crate::messages::Templates,
     /// The file the config came from, if any.
     pub file: Option<PathBuf>,
 }
@@ -222,6 +230,8 @@ impl Default for Config {
             store: StoreConfig::default(),
             web: crate::web::WebConfig::default(),
             playbooks: Vec::new(),
+            delivery: crate::delivery::DeliveryConfig::default(),
+            templates: crate::messages::Templates::default(),
             file: None,
         }
     }
@@ -342,6 +352,8 @@ impl Config {
         if store.threads == Some(0) {
             return Err(invalid("store.threads: must be above 0".into()));
         }
+        let delivery = file.delivery.build().map_err(invalid)?;
+        let templates = crate::messages::Templates::new(file.templates).map_err(invalid)?;
         Ok(Self {
             data_dir: overrides
                 .data
@@ -353,7 +365,10 @@ impl Config {
             reports,
             store,
             web: file.web.build().map_err(invalid)?,
-            playbooks: crate::playbooks::build(file.playbooks).map_err(invalid)?,
+            playbooks: crate::playbooks::build(file.playbooks, &templates, delivery.smtp.is_some())
+                .map_err(invalid)?,
+            delivery,
+            templates,
             file: path,
         })
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod delivery;
 pub mod health;
 pub mod influence;
+pub mod messages;
 pub mod model;
 pub mod models;
 pub mod playbooks;

@@ -4,6 +4,7 @@
 //! playbook and the key. Evaluation and delivery live elsewhere: this is
 //! only what the operator asked for.
 
+use crate::messages::Templates;
 use crate::report::Category;
 use serde::Deserialize;
 
@@ -63,7 +64,7 @@ pub struct Filters {
 /// Who an email goes to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recipient {
-    /// The subject user (or, for an account, its licensed users).
+    /// The subject user (user triggers only).
     User,
     /// The account's CSM (`csm_owner`, an address).
     Csm,
@@ -98,10 +99,6 @@ pub enum Action {
         value: serde_json::Value,
     },
 }
-
-/// The built-in message templates, written from the engagement
-/// categories' advice.
-pub const TEMPLATES: [&str; 4] = ["training", "sharing", "licence", "champion"];
 
 const BANDS: [&str; 3] = ["red", "yellow", "green"];
 
@@ -284,10 +281,71 @@ impl TriggerFile {
     }
 }
 
+impl Trigger {
+    /// The trigger's name as written (`on`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CategoryEntered(_) => "category_entered",
+            Self::BandChanged { .. } => "band_changed",
+            Self::ScoreCrossed { .. } => "score_crossed",
+            Self::AlertOpened { .. } => "alert_opened",
+            Self::SeatsPending { .. } => "seats_pending",
+            Self::LevelReached { .. } => "level_reached",
+            Self::Schedule { .. } => "schedule",
+        }
+    }
+
+    /// Whether its subject is a user (else an account).
+    pub fn about_users(&self) -> bool {
+        matches!(
+            self,
+            Self::CategoryEntered(_) | Self::LevelReached { .. } | Self::SeatsPending { .. }
+        )
+    }
+}
+
+impl Action {
+    /// The channel it goes out on ([`crate::delivery::CHANNELS`]).
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Self::Webhook { .. } => "webhook",
+            Self::Email { .. } => "email",
+            Self::InApp { .. } => "in_app",
+            Self::Task { .. } => "task",
+            Self::SetTrait { .. } => "set_trait",
+        }
+    }
+
+    /// Whether it needs a user subject.
+    fn needs_user(&self) -> bool {
+        matches!(
+            self,
+            Self::Email {
+                to: Recipient::User,
+                ..
+            } | Self::InApp { .. }
+                | Self::SetTrait {
+                    on_account: false,
+                    ..
+                }
+        )
+    }
+}
+
 impl ActionFile {
-    fn build(self, i: usize) -> Result<Action, String> {
+    fn build(self, i: usize, templates: &Templates) -> Result<Action, String> {
         let key = |k: &str| format!("actions[{i}].{k}");
-        let template = |t: String| one_of(&key("template"), &t, &TEMPLATES);
+        let template = |t: String| {
+            if templates.has(&t) {
+                Ok(t)
+            } else {
+                Err(format!(
+                    "{}: {t:?} is not one of {}",
+                    key("template"),
+                    templates.names().join(", ")
+                ))
+            }
+        };
         Ok(match self {
             Self::Webhook { url, secret, slack } => {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -335,7 +393,7 @@ impl ActionFile {
 }
 
 impl PlaybookFile {
-    fn build(self) -> Result<Playbook, String> {
+    fn build(self, templates: &Templates, smtp: bool) -> Result<Playbook, String> {
         let name = self.name;
         let at = |e: String| format!("playbook {name:?}: {e}");
         if name.trim().is_empty() {
@@ -351,13 +409,36 @@ impl PlaybookFile {
         {
             return Err(at("filters.mrr_min is above filters.mrr_max".into()));
         }
-        let actions = self
+        let actions: Vec<Action> = self
             .actions
             .into_iter()
             .enumerate()
-            .map(|(i, a)| a.build(i))
+            .map(|(i, a)| a.build(i, templates))
             .collect::<Result<_, _>>()
             .map_err(at)?;
+        let on = trigger.name();
+        if !trigger.about_users() {
+            if let Some(i) = actions.iter().position(Action::needs_user) {
+                return Err(at(format!(
+                    "actions[{i}]: needs a user, and {on} is about an account \
+                     (user triggers: category_entered, level_reached, seats_pending)"
+                )));
+            }
+            if !f.groups.is_empty() || !f.roles.is_empty() {
+                return Err(at(format!(
+                    "filters.groups and filters.roles need a user trigger, and {on} is about an account"
+                )));
+            }
+        }
+        if !smtp
+            && let Some(i) = actions
+                .iter()
+                .position(|a| matches!(a, Action::Email { .. }))
+        {
+            return Err(at(format!(
+                "actions[{i}]: email needs [delivery.smtp] (host, from)"
+            )));
+        }
         Ok(Playbook {
             trigger,
             filters: Filters {
@@ -377,10 +458,14 @@ impl PlaybookFile {
 }
 
 /// `[[playbooks]]`, checked: every playbook valid, names unique.
-pub(crate) fn build(files: Vec<PlaybookFile>) -> Result<Vec<Playbook>, String> {
+pub(crate) fn build(
+    files: Vec<PlaybookFile>,
+    templates: &Templates,
+    smtp: bool,
+) -> Result<Vec<Playbook>, String> {
     let mut out: Vec<Playbook> = Vec::new();
     for file in files {
-        let playbook = file.build()?;
+        let playbook = file.build(templates, smtp)?;
         if out.iter().any(|p| p.name == playbook.name) {
             return Err(format!(
                 "playbooks: the name {:?} is used twice",
@@ -407,6 +492,10 @@ mod tests {
     fn playbooks_are_read() {
         let p = load(
             r#"
+[delivery.smtp]
+host = "127.0.0.1"
+from = "tenure@example.com"
+
 [[playbooks]]
 name = "dormant refresher"
 trigger = { on = "category_entered", category = "dormant" }
@@ -555,6 +644,21 @@ actions = [{ type = "task", title = "Read the digest" }]
                 r#"{ type = "fax" }"#,
                 "fax",
             ),
+            (
+                r#"{ on = "seats_pending", days = 7 }"#,
+                r#"{ type = "email", to = "user", template = "licence" }"#,
+                "email needs [delivery.smtp]",
+            ),
+            (
+                r#"{ on = "band_changed", to = "red" }"#,
+                r#"{ type = "in_app", template = "training" }"#,
+                "actions[0]: needs a user, and band_changed is about an account",
+            ),
+            (
+                r#"{ on = "alert_opened" }"#,
+                r#"{ type = "set_trait", on = "user", name = "x", value = 1 }"#,
+                "needs a user",
+            ),
         ] {
             let e = one(trigger, action);
             assert!(e.contains(says), "{trigger} {action}: {e}");
@@ -569,5 +673,25 @@ actions = [{ type = "task", title = "Read the digest" }]
         )
         .unwrap_err();
         assert!(twice.contains("used twice"), "{twice}");
+        let roles = load(
+            "[[playbooks]]\nname = \"p\"\ntrigger = { on = \"alert_opened\" }\nfilters = { roles = [\"admin\"] }\nactions = [{ type = \"task\", title = \"t\" }]\n",
+        )
+        .unwrap_err();
+        assert!(
+            roles.contains("filters.groups and filters.roles need a user trigger"),
+            "{roles}"
+        );
+        // A template of the config's own is accepted by name.
+        let custom = load(
+            "[templates.renewal]\nsubject = \"s\"\nbody = \"b\"\n\
+             [[playbooks]]\nname = \"p\"\ntrigger = { on = \"seats_pending\", days = 7 }\nactions = [{ type = \"in_app\", template = \"renewal\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            custom[0].actions[0],
+            Action::InApp {
+                template: "renewal".into()
+            }
+        );
     }
 }
