@@ -13,6 +13,7 @@ mod influence;
 mod levels;
 mod monthly;
 mod overview;
+pub mod playbooks;
 mod productivity;
 mod propensity;
 mod seats;

@@ -1,0 +1,550 @@
+//! Evaluating the playbooks: what each trigger finds on a day
+//! ([`triggers`]), whether the filters admit the subject, whether the
+//! subject is in its cooldown, and for each occurrence that fires, one
+//! outbox item per action ([`actions`]). [`evaluate`] only reads (it is
+//! also the dry run); [`record`] keeps the decisions in the audit log and
+//! enqueues the items in one transaction.
+//!
+//! A day is evaluated while it runs (after each rollup refresh) and once
+//! more when it is finished (after its health and alerts are kept). An
+//! occurrence already decided is not decided again, so the runs of a day
+//! and a restart never act twice on the same cause.
+
+mod actions;
+mod triggers;
+
+pub use triggers::Occurrence;
+
+use crate::{ReportError, Request};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+use tenure_core::messages::Templates;
+use tenure_core::playbooks::{Filters, Playbook};
+use tenure_core::report::{Period, ReportsConfig};
+use tenure_store::{AccountAt, Alert, AuditEntry, OutboxItem, Scope, Store, UserActivity};
+
+/// What an evaluation needs from the config.
+#[derive(Clone, Copy)]
+pub struct Settings<'a> {
+    pub playbooks: &'a [Playbook],
+    pub templates: &'a Templates,
+    pub reports: &'a ReportsConfig,
+}
+
+/// What was decided about one occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// It fires: its actions are enqueued.
+    Fire,
+    /// A filter turned it away (which, in words).
+    Filtered(String),
+    /// The subject was acted on for this playbook at this time, within
+    /// the cooldown.
+    Cooldown(DateTime<Utc>),
+    /// An earlier run decided it already.
+    Decided,
+}
+
+impl Decision {
+    pub fn event(&self) -> &'static str {
+        match self {
+            Self::Fire => "fired",
+            Self::Filtered(_) => "filtered",
+            Self::Cooldown(_) => "cooldown",
+            Self::Decided => "decided",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Fire | Self::Decided => String::new(),
+            Self::Filtered(why) => why.clone(),
+            Self::Cooldown(last) => format!("acted on at {} (in its cooldown)", last.to_rfc3339()),
+        }
+    }
+}
+
+/// One occurrence of one playbook's trigger, and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub playbook: String,
+    pub trigger: &'static str,
+    pub occurrence: Occurrence,
+    pub decision: Decision,
+    /// The outbox items, when it fires.
+    pub items: Vec<OutboxItem>,
+}
+
+/// One evaluation of every playbook for a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub day: NaiveDate,
+    pub at: DateTime<Utc>,
+    /// A finished day (its last evaluation) rather than the running one.
+    pub finished: bool,
+    pub decided: Vec<Decided>,
+}
+
+impl Evaluation {
+    /// How many occurrences got each decision: fired, filtered, cooldown,
+    /// already decided.
+    pub fn counts(&self) -> [usize; 4] {
+        let mut n = [0; 4];
+        for d in &self.decided {
+            n[match d.decision {
+                Decision::Fire => 0,
+                Decision::Filtered(_) => 1,
+                Decision::Cooldown(_) => 2,
+                Decision::Decided => 3,
+            }] += 1;
+        }
+        n
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = &OutboxItem> {
+        self.decided.iter().flat_map(|d| &d.items)
+    }
+
+    /// The audit lines: one per new decision, and one for the evaluation
+    /// when it decided anything or finished a day.
+    pub fn audit(&self) -> Vec<AuditEntry> {
+        let mut out: Vec<AuditEntry> = self
+            .decided
+            .iter()
+            .filter(|d| d.decision != Decision::Decided)
+            .map(|d| AuditEntry {
+                at: self.at,
+                playbook: d.playbook.clone(),
+                account_id: d.occurrence.account_id.clone(),
+                user_id: d.occurrence.user_id.clone(),
+                occurrence: d.occurrence.id.clone(),
+                action: None,
+                event: d.decision.event().into(),
+                detail: match &d.decision {
+                    Decision::Fire => d.occurrence.summary.clone(),
+                    other => other.detail(),
+                },
+            })
+            .collect();
+        if !out.is_empty() || self.finished {
+            let [fired, filtered, cooldown, decided] = self.counts();
+            out.insert(
+                0,
+                AuditEntry {
+                    at: self.at,
+                    playbook: String::new(),
+                    account_id: None,
+                    user_id: None,
+                    occurrence: self.day.to_string(),
+                    action: None,
+                    event: "evaluated".into(),
+                    detail: format!(
+                        "{} day {}: {fired} fired, {filtered} filtered, {cooldown} in cooldown, {decided} decided before",
+                        if self.finished { "finished" } else { "running" },
+                        self.day
+                    ),
+                },
+            );
+        }
+        out
+    }
+}
+
+/// What the triggers and filters read, each loaded once per evaluation
+/// and only when a playbook needs it.
+pub(crate) struct Inputs<'a> {
+    store: &'a dyn Store,
+    config: &'a ReportsConfig,
+    users: HashMap<NaiveDate, HashMap<String, UserActivity>>,
+    categories: HashMap<NaiveDate, triggers::Categories>,
+    achievements: HashMap<NaiveDate, HashMap<String, (Option<String>, u64)>>,
+    accounts: HashMap<NaiveDate, HashMap<String, AccountAt>>,
+    health: HashMap<NaiveDate, HashMap<String, (f64, String)>>,
+    scores: HashMap<(NaiveDate, String), HashMap<(String, Option<String>), f64>>,
+    alerts: Option<Vec<Alert>>,
+}
+
+fn window(day: NaiveDate) -> Period {
+    Period {
+        from: day - Days::new(29),
+        to: day,
+    }
+}
+
+impl<'a> Inputs<'a> {
+    fn new(store: &'a dyn Store, config: &'a ReportsConfig) -> Self {
+        Self {
+            store,
+            config,
+            users: HashMap::new(),
+            categories: HashMap::new(),
+            achievements: HashMap::new(),
+            accounts: HashMap::new(),
+            health: HashMap::new(),
+            scores: HashMap::new(),
+            alerts: None,
+        }
+    }
+
+    /// The licensed users at the end of `day`, with their activity in the
+    /// 30 days to it.
+    fn users(&mut self, day: NaiveDate) -> Result<&HashMap<String, UserActivity>, ReportError> {
+        if !self.users.contains_key(&day) {
+            let rows = self.store.user_activity(window(day), &Scope::default())?;
+            self.users.insert(
+                day,
+                rows.into_iter().map(|u| (u.user_id.clone(), u)).collect(),
+            );
+        }
+        Ok(&self.users[&day])
+    }
+
+    fn categories(&mut self, day: NaiveDate) -> Result<&triggers::Categories, ReportError> {
+        if !self.categories.contains_key(&day) {
+            let config = self.config;
+            let map = self
+                .users(day)?
+                .values()
+                .map(|u| {
+                    (
+                        u.user_id.clone(),
+                        (u.account_id.clone(), config.category(&u.counts)),
+                    )
+                })
+                .collect();
+            self.categories.insert(day, map);
+        }
+        Ok(&self.categories[&day])
+    }
+
+    fn achievements(
+        &mut self,
+        day: NaiveDate,
+    ) -> Result<&HashMap<String, (Option<String>, u64)>, ReportError> {
+        if !self.achievements.contains_key(&day) {
+            let rows =
+                self.store
+                    .user_achievements(day, &Scope::default(), &self.config.achievements)?;
+            self.achievements.insert(
+                day,
+                rows.into_iter()
+                    .map(|(user, account, n)| (user, (account, n)))
+                    .collect(),
+            );
+        }
+        Ok(&self.achievements[&day])
+    }
+
+    fn accounts(&mut self, day: NaiveDate) -> Result<&HashMap<String, AccountAt>, ReportError> {
+        if !self.accounts.contains_key(&day) {
+            let rows = self.store.accounts_at(day, &Scope::default())?;
+            self.accounts.insert(
+                day,
+                rows.into_iter()
+                    .map(|a| (a.account_id.clone(), a))
+                    .collect(),
+            );
+        }
+        Ok(&self.accounts[&day])
+    }
+
+    /// Each account's kept health score and band on `day`.
+    fn health(&mut self, day: NaiveDate) -> Result<&HashMap<String, (f64, String)>, ReportError> {
+        if !self.health.contains_key(&day) {
+            let rows = self.store.health_history(
+                Period { from: day, to: day },
+                &Scope {
+                    all_users: true,
+                    ..Scope::default()
+                },
+            )?;
+            self.health.insert(
+                day,
+                rows.into_iter()
+                    .map(|h| (h.account_id, (h.score, h.band)))
+                    .collect(),
+            );
+        }
+        Ok(&self.health[&day])
+    }
+
+    /// Each (account, user) score of `model` as of `day`.
+    fn scores(
+        &mut self,
+        day: NaiveDate,
+        model: &str,
+    ) -> Result<&HashMap<(String, Option<String>), f64>, ReportError> {
+        let key = (day, model.to_string());
+        if !self.scores.contains_key(&key) {
+            let mut request = Request::new(Period { from: day, to: day }, Scope::default());
+            request.config = self.config.clone();
+            let table = crate::propensity::scores(self.store, &request)?;
+            let col = |name: &str| table.columns.iter().position(|c| c == name);
+            let (Some(a), Some(u), Some(m), Some(s)) = (
+                col("account_id"),
+                col("user_id"),
+                col("model"),
+                col("score"),
+            ) else {
+                return Err(ReportError::Store(tenure_store::StoreError::Invalid(
+                    "the scores report lacks a column".into(),
+                )));
+            };
+            let text = |c: &crate::Cell| match c {
+                crate::Cell::Text(t) => Some(t.clone()),
+                _ => None,
+            };
+            let map = table
+                .rows
+                .iter()
+                .filter(|r| text(&r[m]).as_deref() == Some(model))
+                .filter_map(|r| {
+                    let score = match r[s] {
+                        crate::Cell::Float(x) => x,
+                        _ => return None,
+                    };
+                    Some(((text(&r[a])?, text(&r[u])), score))
+                })
+                .collect();
+            self.scores.insert(key.clone(), map);
+        }
+        Ok(&self.scores[&key])
+    }
+
+    fn alerts(&mut self) -> Result<&[Alert], ReportError> {
+        if self.alerts.is_none() {
+            self.alerts = Some(self.store.alerts(&Scope::default(), false)?);
+        }
+        Ok(self.alerts.as_deref().unwrap_or_default())
+    }
+}
+
+/// Why the filters turn the subject away, if they do.
+fn filtered(
+    filters: &Filters,
+    account: Option<&AccountAt>,
+    user: Option<&UserActivity>,
+    day: NaiveDate,
+) -> Option<String> {
+    let account_filters = !filters.plans.is_empty()
+        || !filters.owners.is_empty()
+        || filters.mrr_min.is_some()
+        || filters.mrr_max.is_some()
+        || filters.renewal_within_days.is_some();
+    let Some(a) = account else {
+        return account_filters.then(|| "no account to filter on".into());
+    };
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+    if !filters.plans.is_empty() && !a.plan.as_ref().is_some_and(|p| filters.plans.contains(p)) {
+        return Some(format!(
+            "plan {} is not one of {}",
+            shown(&a.plan),
+            filters.plans.join(", ")
+        ));
+    }
+    if !filters.owners.is_empty()
+        && !a
+            .csm_owner
+            .as_ref()
+            .is_some_and(|o| filters.owners.contains(o))
+    {
+        return Some(format!(
+            "owner {} is not one of {}",
+            shown(&a.csm_owner),
+            filters.owners.join(", ")
+        ));
+    }
+    let mrr = a.mrr.unwrap_or(0.0);
+    if let Some(min) = filters.mrr_min
+        && mrr < min
+    {
+        return Some(format!("mrr {mrr} is below {min}"));
+    }
+    if let Some(max) = filters.mrr_max
+        && mrr > max
+    {
+        return Some(format!("mrr {mrr} is above {max}"));
+    }
+    if let Some(days) = filters.renewal_within_days {
+        let within = a
+            .renewal_date
+            .is_some_and(|r| r >= day && (r - day).num_days() <= i64::from(days));
+        if !within {
+            return Some(format!(
+                "renewal {} is not within {days} days",
+                a.renewal_date.map_or("none".into(), |r| r.to_string())
+            ));
+        }
+    }
+    if !filters.groups.is_empty()
+        && !user.is_some_and(|u| u.groups.iter().any(|g| filters.groups.contains(g)))
+    {
+        return Some(format!("not in a group of {}", filters.groups.join(", ")));
+    }
+    if !filters.roles.is_empty()
+        && !user
+            .and_then(|u| u.role.as_ref())
+            .is_some_and(|r| filters.roles.contains(r))
+    {
+        return Some(format!(
+            "role {} is not one of {}",
+            shown(&user.and_then(|u| u.role.clone())),
+            filters.roles.join(", ")
+        ));
+    }
+    None
+}
+
+type Subject = (String, Option<String>, Option<String>);
+
+/// Evaluates every playbook for `day` as of `at` (reads only).
+pub fn evaluate(
+    store: &dyn Store,
+    settings: Settings,
+    day: NaiveDate,
+    at: DateTime<Utc>,
+    finished: bool,
+) -> Result<Evaluation, ReportError> {
+    let mut inputs = Inputs::new(store, settings.reports);
+    // What was decided before: the occurrences of this day (and the day
+    // before, for a run just after midnight), and what fired within the
+    // longest cooldown.
+    let longest = settings
+        .playbooks
+        .iter()
+        .map(|p| p.cooldown_days)
+        .max()
+        .unwrap_or(0);
+    let since = (day - Days::new(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .min(at - chrono::Duration::days(i64::from(longest)));
+    let mut seen: HashSet<(Subject, String)> = HashSet::new();
+    let mut last_fired: HashMap<Subject, DateTime<Utc>> = HashMap::new();
+    for e in store.playbook_audit(since, None, true)? {
+        let subject = (e.playbook, e.account_id, e.user_id);
+        if e.event == "fired" {
+            let t = last_fired.entry(subject.clone()).or_insert(e.at);
+            *t = (*t).max(e.at);
+        }
+        seen.insert((subject, e.occurrence));
+    }
+    let occurred_at = if finished {
+        tenure_core::report::end_of_day(day).and_utc() - chrono::Duration::seconds(1)
+    } else {
+        at
+    };
+    let mut decided = Vec::new();
+    for playbook in settings.playbooks {
+        for occurrence in triggers::occurrences(&mut inputs, &playbook.trigger, day, finished)? {
+            let subject: Subject = (
+                playbook.name.clone(),
+                occurrence.account_id.clone(),
+                occurrence.user_id.clone(),
+            );
+            let decision = if seen.contains(&(subject.clone(), occurrence.id.clone())) {
+                Decision::Decided
+            } else {
+                let account = match &occurrence.account_id {
+                    Some(id) => inputs.accounts(day)?.get(id).cloned(),
+                    None => None,
+                };
+                let user = match &occurrence.user_id {
+                    Some(id) => inputs.users(day)?.get(id).cloned(),
+                    None => None,
+                };
+                let cooldown = chrono::Duration::days(i64::from(playbook.cooldown_days));
+                match filtered(&playbook.filters, account.as_ref(), user.as_ref(), day) {
+                    Some(why) => Decision::Filtered(why),
+                    None => match last_fired.get(&subject) {
+                        Some(&last) if playbook.cooldown_days > 0 && at - last < cooldown => {
+                            Decision::Cooldown(last)
+                        }
+                        _ => {
+                            last_fired.insert(subject.clone(), at);
+                            Decision::Fire
+                        }
+                    },
+                }
+            };
+            let items = if decision == Decision::Fire {
+                let account = match &occurrence.account_id {
+                    Some(id) => inputs.accounts(day)?.get(id).cloned(),
+                    None => None,
+                };
+                let user = match &occurrence.user_id {
+                    Some(id) => inputs.users(day)?.get(id).cloned(),
+                    None => None,
+                };
+                actions::items(
+                    settings.templates,
+                    playbook,
+                    &occurrence,
+                    account.as_ref(),
+                    user.as_ref(),
+                    occurred_at,
+                    at,
+                )
+            } else {
+                Vec::new()
+            };
+            seen.insert((subject, occurrence.id.clone()));
+            decided.push(Decided {
+                playbook: playbook.name.clone(),
+                trigger: playbook.trigger.name(),
+                occurrence,
+                decision,
+                items,
+            });
+        }
+    }
+    Ok(Evaluation {
+        day,
+        at,
+        finished,
+        decided,
+    })
+}
+
+/// Keeps an evaluation: its audit lines, its outbox items, and a finished
+/// day as done, in one transaction. Returns the items added.
+pub fn record(store: &mut dyn Store, evaluation: &Evaluation) -> Result<u64, ReportError> {
+    let items: Vec<OutboxItem> = evaluation.items().cloned().collect();
+    Ok(store.playbooks_evaluated(
+        &evaluation.audit(),
+        &items,
+        evaluation.finished.then_some(evaluation.day),
+    )?)
+}
+
+/// Evaluates and keeps every finished day not evaluated yet, up to
+/// `last_finished` (the first time: that day alone), then the running
+/// day `now` is in. Returns the evaluations.
+pub fn catch_up(
+    store: &mut dyn Store,
+    settings: Settings,
+    now: DateTime<Utc>,
+    last_finished: NaiveDate,
+) -> Result<Vec<Evaluation>, ReportError> {
+    let mut out = Vec::new();
+    if settings.playbooks.is_empty() {
+        return Ok(out);
+    }
+    let mut day = match store.playbooks_last_day()? {
+        Some(done) => done + Days::new(1),
+        None => last_finished,
+    };
+    while day <= last_finished {
+        let e = evaluate(&*store, settings, day, now, true)?;
+        record(store, &e)?;
+        out.push(e);
+        day = day + Days::new(1);
+    }
+    let today = now.date_naive();
+    if today > last_finished {
+        let e = evaluate(&*store, settings, today, now, false)?;
+        record(store, &e)?;
+        out.push(e);
+    }
+    Ok(out)
+}
