@@ -41,6 +41,30 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that starts at a given moment and runs at the wall clock's
+/// pace (`tenure serve --clock-start`: replaying a dataset's past as if it
+/// were now, in demos and tests).
+#[derive(Debug, Clone, Copy)]
+pub struct StartedClock {
+    start: DateTime<Utc>,
+    at: std::time::Instant,
+}
+
+impl StartedClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            start,
+            at: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for StartedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.start + chrono::Duration::from_std(self.at.elapsed()).unwrap_or_default()
+    }
+}
+
 /// Microseconds since the epoch to a UTC time (saturating at the ends of
 /// chrono's range, which no valid input reaches).
 pub fn from_micros(micros: i64) -> DateTime<Utc> {

@@ -3,8 +3,12 @@
 //! the kept ones are older than `models.retrain_days`, on a thread of its
 //! own with its own store connection (ingestion goes on beside it). At start it catches up on the
 //! last `health.backfill_days` days it has not scored, a day at a time,
-//! then checks every ten minutes for a new day. Shutting down waits for
-//! the day in hand (the store must not close under it) and stops.
+//! then checks every ten minutes for a new day. Then the playbooks are
+//! evaluated: each finished day not evaluated yet (after its health and
+//! alerts), and the running day; with playbooks declared the thread wakes
+//! after every rollup refresh (`ingest.rollup_interval_secs`) to evaluate
+//! the running day again. Shutting down waits for the day in hand (the
+//! store must not close under it) and stops.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
@@ -32,18 +36,42 @@ impl Daily {
     }
 }
 
+/// What the playbooks' evaluation needs.
+pub(crate) struct Playbooks {
+    pub playbooks: Vec<tenure_core::playbooks::Playbook>,
+    pub templates: tenure_core::messages::Templates,
+    /// How often to evaluate the running day (the rollup refresh's
+    /// interval).
+    pub every: Duration,
+}
+
 pub(crate) fn start(
     mut store: Box<dyn Store>,
     config: ReportsConfig,
+    playbooks: Playbooks,
     clock: Arc<dyn Clock>,
     cache: Arc<crate::web::cache::Cache>,
 ) -> std::io::Result<Daily> {
     let (stop, stopped) = channel();
+    let wake = if playbooks.playbooks.is_empty() {
+        CHECK_EVERY
+    } else {
+        playbooks.every.min(CHECK_EVERY)
+    };
     let thread = std::thread::Builder::new()
         .name("daily".into())
         .spawn(move || {
             loop {
-                let (days, result) = catch_up(store.as_mut(), &config, clock.as_ref(), &stopped);
+                let (days, result) = if config.health.backfill_days > 0 {
+                    catch_up(store.as_mut(), &config, clock.as_ref(), &stopped)
+                } else {
+                    (0, Ok(Running::On))
+                };
+                let result = result.and_then(|running| match running {
+                    Running::Stop => Ok(Running::Stop),
+                    Running::On => evaluate(store.as_mut(), &config, &playbooks, clock.as_ref())
+                        .map(|()| Running::On),
+                });
                 // New health, alerts or models: the dashboard's cached
                 // reports are stale.
                 cache.bump();
@@ -55,7 +83,7 @@ pub(crate) fn start(
                     Ok(Running::Stop) => break,
                     Err(error) => tracing::error!(message = "The daily work failed.", %error),
                 }
-                match stopped.recv_timeout(CHECK_EVERY) {
+                match stopped.recv_timeout(wake) {
                     Err(RecvTimeoutError::Timeout) => {}
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
                 }
@@ -110,4 +138,44 @@ fn catch_up(
         Ok(())
     });
     (done, trained.map(|()| Running::On))
+}
+
+/// Evaluates the playbooks: the finished days not evaluated yet (up to the
+/// last day with health kept, so band and alert triggers see it), then
+/// the running day.
+fn evaluate(
+    store: &mut dyn Store,
+    config: &ReportsConfig,
+    playbooks: &Playbooks,
+    clock: &dyn Clock,
+) -> Result<(), tenure_reports::ReportError> {
+    if playbooks.playbooks.is_empty() {
+        return Ok(());
+    }
+    let now = clock.now();
+    let yesterday = now.date_naive() - chrono::Days::new(1);
+    let last_finished = if config.health.backfill_days > 0 {
+        store.last_health_day()?.unwrap_or(yesterday).min(yesterday)
+    } else {
+        yesterday
+    };
+    let settings = tenure_reports::playbooks::Settings {
+        playbooks: &playbooks.playbooks,
+        templates: &playbooks.templates,
+        reports: config,
+    };
+    for e in tenure_reports::playbooks::catch_up(store, settings, now, last_finished)? {
+        let [fired, filtered, cooldown, _] = e.counts();
+        if fired + filtered + cooldown > 0 {
+            tracing::info!(
+                message = "Playbooks evaluated.",
+                day = %e.day,
+                finished = e.finished,
+                fired,
+                filtered,
+                cooldown
+            );
+        }
+    }
+    Ok(())
 }

@@ -11,9 +11,11 @@ mod api;
 mod auth;
 mod body;
 mod daily;
+mod delivery;
 mod error;
 pub mod keys;
 mod metrics;
+mod playbooks_api;
 mod reports;
 mod segment_api;
 mod web;
@@ -92,10 +94,15 @@ pub fn prepare(
         keys = keys.len()
     );
     let cache = Arc::new(web::cache::Cache::new(config.web.cache));
-    let daily = if config.reports.health.backfill_days > 0 {
+    let daily = if config.reports.health.backfill_days > 0 || !config.playbooks.is_empty() {
         Some(daily::start(
             reader.reader()?,
             config.reports.clone(),
+            daily::Playbooks {
+                playbooks: config.playbooks.clone(),
+                templates: config.templates.clone(),
+                every: config.ingest.rollup_interval,
+            },
             clock.clone(),
             cache.clone(),
         )?)
@@ -133,6 +140,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/page", post(segment_api::page))
         .route("/v1/screen", post(segment_api::screen))
         .route("/v1/alias", post(segment_api::alias))
+        .route("/v1/messages", get(playbooks_api::messages))
+        .route("/v1/messages/{id}/read", post(playbooks_api::mark_read))
+        .route("/api/v1/playbooks", get(playbooks_api::playbooks))
+        .route("/api/v1/outbox", get(playbooks_api::outbox))
+        .route("/api/v1/tasks", get(playbooks_api::tasks))
+        .route("/api/v1/tasks/{id}/close", post(playbooks_api::close_task))
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/reports/{name}", get(reports::report))
         .route("/api/v1/alerts/{id}/{action}", post(alerts_api::set_status))
@@ -152,13 +165,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let app = router(state.clone());
+    let worker = delivery::start(state.clone())?;
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
-    tracing::info!(message = "Requests drained; stopping the writer.");
+    tracing::info!(message = "Requests drained; stopping the delivery worker and the writer.");
+    worker.stop().await;
     tokio::task::spawn_blocking(move || {
         if let Some(daily) = state.daily.lock().expect("daily lock").take() {
             daily.stop();

@@ -40,6 +40,10 @@ pub enum Command {
     /// `models` read; the server retrains every `models.retrain_days`).
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Show what the playbooks would do (dry-run), or evaluate them and
+    /// enqueue their actions (the server evaluates and delivers itself).
+    #[command(subcommand)]
+    Playbooks(PlaybooksCommand),
     /// Score every account as of each past month end with the health score
     /// and each model, against what happened next (the `backtest` report).
     Backtest(BacktestArgs),
@@ -98,6 +102,11 @@ pub struct ServeArgs {
     /// Days a messageId is remembered to drop retries (at least 7).
     #[arg(long, env = "TENURE_DEDUP_WINDOW_DAYS", value_name = "DAYS")]
     pub dedup_window_days: Option<u32>,
+    /// Run as if the clock read this UTC time at start (RFC 3339), going on
+    /// at the wall clock's pace: to replay a dataset's past, e.g. to see
+    /// which playbooks would have fired. Default: the wall clock.
+    #[arg(long, value_name = "TIME")]
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
     /// Start with generated demo data (the `medium` preset, ending today) in
     /// a fresh temporary store, or loaded into --data when it is given, and
     /// print an admin key to try the API with.
@@ -296,6 +305,33 @@ pub enum ReportFormat {
     Table,
     Csv,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybooksCommand {
+    /// Show which playbooks would fire on a day, for whom and why (or
+    /// why not), with what they would send, without sending or keeping
+    /// anything.
+    DryRun {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The day (YYYY-MM-DD, UTC): a past day is evaluated as finished
+        /// (every trigger), today as the running day. Default: today.
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        /// Show the occurrences already decided by an earlier evaluation too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
+    /// Evaluate each finished day not evaluated yet and today, keep the
+    /// decisions in the audit log and enqueue the actions (`tenure serve`
+    /// delivers them).
+    Evaluate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Args)]

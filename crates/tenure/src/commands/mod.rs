@@ -8,6 +8,7 @@ mod health;
 mod import;
 mod keys;
 mod models;
+mod playbooks;
 mod refresh;
 mod report;
 mod serve;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alerts(cmd) => alerts::run(cmd),
         Command::Report(args) => report::run(*args),
         Command::Models(cmd) => models::run(cmd),
+        Command::Playbooks(cmd) => playbooks::run(cmd),
         Command::Backtest(args) => models::backtest(args),
         Command::Gen(args) => generate::run(args),
     }

@@ -23,5 +23,9 @@ pub fn run(args: RefreshArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    if !config.playbooks.is_empty() {
+        let n = super::playbooks::evaluate_and_keep(&mut store, &config)?;
+        println!("playbooks: evaluated, {n} actions enqueued (tenure serve delivers them)");
+    }
     Ok(())
 }

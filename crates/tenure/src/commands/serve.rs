@@ -43,7 +43,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let state = tenure_server::prepare(config.clone(), Box::new(store), Arc::new(SystemClock))?;
+        let clock: Arc<dyn tenure_core::Clock> = match args.clock_start {
+            Some(start) => Arc::new(tenure_core::time::StartedClock::new(start)),
+            None => Arc::new(SystemClock),
+        };
+        let state = tenure_server::prepare(config.clone(), Box::new(store), clock)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         tracing::info!(message = "Listening.", %addr, data = %config.data_dir.display());

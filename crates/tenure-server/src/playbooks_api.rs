@@ -1,0 +1,313 @@
+//! What the playbooks leave for people and products to read:
+//! - `GET /v1/messages?user_id=U[&all=true]` (write key, as the tracking
+//!   API: the SaaS's own backend asks for its user's in-app messages,
+//!   unread ones by default) and `POST /v1/messages/{id}/read?user_id=U`;
+//! - `GET /api/v1/playbooks` (the playbooks as declared, with what their
+//!   outbox holds), `GET /api/v1/outbox?status=pending|delivered|dead`
+//!   (`dead` is the dead-letter list with each last error),
+//!   `GET /api/v1/tasks?status=open|all[&format=csv]` and
+//!   `POST /api/v1/tasks/{id}/close` (admin, or viewer to read).
+
+use crate::auth::{basic_user, check_write_key, require_report_reader};
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tenure_core::Role;
+use tenure_core::report::ParamError;
+use tenure_store::{OutboxStatus, Store};
+
+/// The query's pairs, each allowed name at most once; any other name is a
+/// 400 naming it.
+fn params(query: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+    let mut out = HashMap::new();
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = crate::reports::percent_decode(v).ok_or_else(|| {
+            ApiError::BadParam(ParamError::new(k, "not valid percent-encoded UTF-8"))
+        })?;
+        if !allowed.contains(&k) {
+            return Err(ApiError::BadParam(ParamError::new(
+                k,
+                format!("unknown parameter (allowed: {})", allowed.join(", ")),
+            )));
+        }
+        out.insert(k.to_string(), v);
+    }
+    Ok(out)
+}
+
+async fn with_store<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&mut dyn Store) -> Result<T, tenure_store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut store = state.reader.lock().expect("reader lock");
+        f(store.as_mut())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn write_key(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    check_write_key(state, basic_user(headers).as_deref()).map(|_| ())
+}
+
+fn user_id(p: &HashMap<String, String>) -> Result<String, ApiError> {
+    match p.get("user_id") {
+        Some(u) if !u.is_empty() => Ok(u.clone()),
+        _ => Err(ApiError::BadParam(ParamError::new(
+            "user_id",
+            "required: the user whose messages these are",
+        ))),
+    }
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    })
+}
+
+pub async fn messages(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    write_key(&state, &headers)?;
+    let p = params(query.as_deref(), &["user_id", "all"])?;
+    let user = user_id(&p)?;
+    let all = match p.get("all").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::BadParam(ParamError::new(
+                "all",
+                format!("{other:?} is not true or false"),
+            )));
+        }
+    };
+    let list = with_store(&state, move |s| s.messages(&user, !all)).await?;
+    let messages: Vec<Value> = list
+        .into_iter()
+        .map(|m| {
+            json!({
+                "id": m.id, "user_id": m.user_id, "account_id": m.account_id,
+                "playbook": m.playbook, "template": m.template, "title": m.title,
+                "body": m.body, "created_at": time(Some(m.created_at)), "read_at": time(m.read_at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "messages": messages })))
+}
+
+pub async fn mark_read(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    write_key(&state, &headers)?;
+    let user = user_id(&params(query.as_deref(), &["user_id"])?)?;
+    let now = state.clock.now();
+    let found = with_store(&state, {
+        let id = id.clone();
+        move |s| s.mark_read(&id, &user, now)
+    })
+    .await?;
+    if !found {
+        return Err(ApiError::NotFound(format!("message {id:?} for this user")));
+    }
+    Ok(Json(json!({"id": id, "read": true})))
+}
+
+fn vendor_reader(state: &AppState, headers: &HeaderMap) -> Result<Role, ApiError> {
+    let key = require_report_reader(state, headers)?;
+    if key.role == Role::AccountAdmin {
+        return Err(ApiError::Forbidden(
+            "an account-admin key cannot read the playbooks".into(),
+        ));
+    }
+    Ok(key.role)
+}
+
+pub async fn playbooks(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    vendor_reader(&state, &headers)?;
+    let items = with_store(&state, |s| s.outbox(None)).await?;
+    let mut counts: HashMap<(&str, &str), u64> = HashMap::new();
+    for i in &items {
+        *counts
+            .entry((i.playbook.as_str(), i.status.as_str()))
+            .or_default() += 1;
+    }
+    let list: Vec<Value> = state
+        .config
+        .playbooks
+        .iter()
+        .map(|p| {
+            let n = |s: &str| counts.get(&(p.name.as_str(), s)).copied().unwrap_or(0);
+            json!({
+                "name": p.name,
+                "trigger": p.trigger.name(),
+                "trigger_detail": format!("{:?}", p.trigger),
+                "filters": format!("{:?}", p.filters),
+                "actions": p.actions.iter().map(|a| a.channel()).collect::<Vec<_>>(),
+                "cooldown_days": p.cooldown_days,
+                "outbox": {"pending": n("pending"), "delivered": n("delivered"), "dead": n("dead")},
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "playbooks": list })))
+}
+
+pub async fn outbox(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    vendor_reader(&state, &headers)?;
+    let p = params(query.as_deref(), &["status"])?;
+    let status = match p.get("status") {
+        None => None,
+        Some(s) => Some(OutboxStatus::parse(s).ok_or_else(|| {
+            ApiError::BadParam(ParamError::new(
+                "status",
+                format!("{s:?} is not pending, delivered or dead"),
+            ))
+        })?),
+    };
+    let items = with_store(&state, move |s| s.outbox(status)).await?;
+    let list: Vec<Value> = items
+        .into_iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "playbook": i.playbook, "action": i.action, "channel": i.channel,
+                "account_id": i.account_id, "user_id": i.user_id, "occurrence": i.occurrence,
+                "status": i.status.as_str(), "attempts": i.attempts,
+                "next_at": time(Some(i.next_at)), "last_error": i.last_error,
+                "created_at": time(Some(i.created_at)), "delivered_at": time(i.delivered_at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": list })))
+}
+
+const TASK_COLUMNS: [&str; 9] = [
+    "task_id",
+    "account_id",
+    "user_id",
+    "playbook",
+    "title",
+    "detail",
+    "owner",
+    "created_at",
+    "closed_at",
+];
+
+pub async fn tasks(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    vendor_reader(&state, &headers)?;
+    let p = params(query.as_deref(), &["status", "format"])?;
+    let open_only = match p.get("status").map(String::as_str) {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => {
+            return Err(ApiError::BadParam(ParamError::new(
+                "status",
+                format!("{other:?} is not open or all"),
+            )));
+        }
+    };
+    let list = with_store(&state, move |s| s.tasks(open_only)).await?;
+    let rows: Vec<[String; 9]> = list
+        .into_iter()
+        .map(|t| {
+            let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default()
+            };
+            [
+                t.id,
+                t.account_id.unwrap_or_default(),
+                t.user_id.unwrap_or_default(),
+                t.playbook,
+                t.title,
+                t.detail,
+                t.owner.unwrap_or_default(),
+                stamp(Some(t.created_at)),
+                stamp(t.closed_at),
+            ]
+        })
+        .collect();
+    match p.get("format").map(String::as_str) {
+        None | Some("json") => {
+            let tasks: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    TASK_COLUMNS
+                        .iter()
+                        .zip(r)
+                        .map(|(k, v)| {
+                            let v = if v.is_empty() { Value::Null } else { json!(v) };
+                            (k.to_string(), v)
+                        })
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                })
+                .collect();
+            Ok(Json(json!({ "tasks": tasks })).into_response())
+        }
+        Some("csv") => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let csv_error = |e: csv::Error| ApiError::Internal(e.to_string());
+            w.write_record(TASK_COLUMNS).map_err(csv_error)?;
+            for r in &rows {
+                w.write_record(r).map_err(csv_error)?;
+            }
+            let bytes = w
+                .into_inner()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+        }
+        Some(other) => Err(ApiError::BadParam(ParamError::new(
+            "format",
+            format!("{other:?} is not json or csv"),
+        ))),
+    }
+}
+
+pub async fn close_task(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    if vendor_reader(&state, &headers)? != Role::Admin {
+        return Err(ApiError::Forbidden("only an admin key closes tasks".into()));
+    }
+    let now = state.clock.now();
+    let found = with_store(&state, {
+        let id = id.clone();
+        move |s| s.close_task(&id, now)
+    })
+    .await?;
+    if !found {
+        return Err(ApiError::NotFound(format!("task {id:?}")));
+    }
+    Ok(Json(json!({"task_id": id, "closed": true})))
+}

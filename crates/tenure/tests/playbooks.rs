@@ -1,0 +1,704 @@
+//! Playbooks end to end: a real server on the small preset, replaying
+//! 20 October 2026 (`--clock-start`), delivering to a real HTTP receiver
+//! started here and a real SMTP receiver (Python's aiosmtpd, from the
+//! venv `scripts/test` makes). What should be sent is worked out first
+//! from the same store by the evaluation itself (as the dry run does);
+//! the receivers must then get exactly that.
+
+mod common;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use common::{Server, client, create_key, small_store, tenure};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tenure_core::config::{Config, Overrides};
+use tenure_reports::playbooks::{Settings, evaluate};
+use tenure_store::OutboxItem;
+
+const SECRET: &str = "a webhook secret of the test";
+const CLOCK_START: &str = "2026-10-20T12:00:00Z";
+
+/// One request the HTTP receiver got.
+#[derive(Debug, Clone)]
+struct Hit {
+    key: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+    status: u16,
+    at: Instant,
+}
+
+#[derive(Clone)]
+struct Behaviour {
+    /// Answer 503 to the first this many attempts of each key.
+    fail_first: usize,
+    /// Answer every attempt with this status instead (dead letters).
+    always: Option<u16>,
+    delay: Duration,
+}
+
+struct Receiver {
+    url: String,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Receiver {
+    fn start(behaviour: Behaviour) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let state = (hits.clone(), behaviour);
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .with_state(state);
+        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url,
+            hits,
+            _runtime: runtime,
+        }
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    /// The keys answered 200, with how many times each was.
+    fn delivered(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for h in self.hits().into_iter().filter(|h| h.status == 200) {
+            *out.entry(h.key).or_default() += 1;
+        }
+        out
+    }
+}
+
+async fn hook(
+    State((hits, behaviour)): State<(Arc<Mutex<Vec<Hit>>>, Behaviour)>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
+    tokio::time::sleep(behaviour.delay).await;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let key = header("idempotency-key");
+    let mut hits = hits.lock().unwrap();
+    let before = hits.iter().filter(|h| h.key == key).count();
+    let status = match behaviour.always {
+        Some(s) => s,
+        None if before < behaviour.fail_first => 503,
+        None => 200,
+    };
+    hits.push(Hit {
+        key,
+        timestamp: header("tenure-timestamp"),
+        signature: header("tenure-signature"),
+        body,
+        status,
+        at: Instant::now(),
+    });
+    StatusCode::from_u16(status).unwrap()
+}
+
+/// aiosmtpd writing every message it receives into a Maildir.
+struct Smtp {
+    port: u16,
+    maildir: PathBuf,
+    child: Child,
+}
+
+impl Smtp {
+    fn start(dir: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = dir.join("maildir");
+        let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{} runs aiosmtpd (scripts/test installs it): {e}",
+                    python.display()
+                )
+            });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            port,
+            maildir,
+            child,
+        }
+    }
+
+    /// Each message's headers (lower-case names) and body.
+    fn messages(&self) -> Vec<(HashMap<String, String>, String)> {
+        let Ok(dir) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        dir.map(|f| {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+            let mut headers = HashMap::new();
+            for line in head.lines() {
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_lowercase(), v.trim().to_string());
+                }
+            }
+            (headers, body.to_string())
+        })
+        .collect()
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config_text(hook: &str, smtp_port: u16, delivery: &str) -> String {
+    format!(
+        r#"
+[health]
+backfill_days = 0
+[ingest]
+rollup_interval_secs = 1
+[delivery]
+backoff_secs = 1
+backoff_cap_secs = 1
+{delivery}
+[delivery.smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+from = "tenure@vendor.test"
+
+[[playbooks]]
+name = "dormant users"
+trigger = {{ on = "category_entered", category = "dormant" }}
+actions = [
+  {{ type = "webhook", url = "{hook}", secret = "{SECRET}" }},
+  {{ type = "email", to = "user", template = "licence" }},
+  {{ type = "task", title = "Check in with a dormant user" }},
+]
+
+[[playbooks]]
+name = "daily digest"
+trigger = {{ on = "schedule", every = "daily" }}
+actions = [{{ type = "webhook", url = "{hook}", secret = "{SECRET}" }}]
+
+[[playbooks]]
+name = "new champions"
+trigger = {{ on = "category_entered", category = "engaging" }}
+actions = [
+  {{ type = "in_app", template = "champion" }},
+  {{ type = "webhook", url = "{hook}", secret = "{SECRET}", slack = true }},
+]
+
+[[playbooks]]
+name = "unused seats"
+trigger = {{ on = "seats_pending", days = 3 }}
+actions = [{{ type = "task", title = "Invite again" }}]
+"#
+    )
+}
+
+/// What the server should send: the evaluation of 19 October (finished)
+/// and 20 October (running), as its first catch-up does, from the store.
+fn expected(data: &Path, config: &Path) -> Vec<OutboxItem> {
+    let text = std::fs::read_to_string(config).unwrap();
+    let config = Config::from_toml(&text, Overrides::default()).unwrap();
+    let settings = Settings {
+        playbooks: &config.playbooks,
+        templates: &config.templates,
+        reports: &config.reports,
+    };
+    let store = common::open(data);
+    let now: chrono::DateTime<chrono::Utc> = CLOCK_START.parse().unwrap();
+    let mut items: BTreeMap<String, OutboxItem> = BTreeMap::new();
+    for (day, finished) in [("2026-10-19", true), ("2026-10-20", false)] {
+        let e = evaluate(&store, settings, day.parse().unwrap(), now, finished).unwrap();
+        for i in e.items() {
+            items.entry(i.id.clone()).or_insert_with(|| i.clone());
+        }
+    }
+    items.into_values().collect()
+}
+
+fn of<'a>(items: &'a [OutboxItem], channel: &str) -> Vec<&'a OutboxItem> {
+    items.iter().filter(|i| i.channel == channel).collect()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn start(data: &str, config: &Path) -> Server {
+    Server::start_with(
+        Path::new(data),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--clock-start",
+            CLOCK_START,
+        ],
+    )
+}
+
+fn verify(hit: &Hit) {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{}.{}", hit.timestamp, hit.body).as_bytes());
+    let want = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(hit.signature, want, "signature of {}", hit.key);
+}
+
+#[test]
+fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let write = create_key(Path::new(&data), &["--write"]);
+    let admin = create_key(Path::new(&data), &["--role", "admin"]);
+    // Each webhook fails twice before it is taken.
+    let receiver = Receiver::start(Behaviour {
+        fail_first: 2,
+        always: None,
+        delay: Duration::ZERO,
+    });
+    let smtp = Smtp::start(dir.path());
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(&config, config_text(&receiver.url, smtp.port, "")).unwrap();
+    let want = expected(Path::new(&data), &config);
+    let (hooks, emails, in_app, tasks) = (
+        of(&want, "webhook"),
+        of(&want, "email"),
+        of(&want, "in_app"),
+        of(&want, "task"),
+    );
+    assert!(
+        !hooks.is_empty() && !emails.is_empty() && !in_app.is_empty() && !tasks.is_empty(),
+        "the small preset fires every playbook on these days: {} webhooks, {} emails, {} messages, {} tasks",
+        hooks.len(),
+        emails.len(),
+        in_app.len(),
+        tasks.len()
+    );
+
+    let server = start(&data, &config);
+    let want_keys: BTreeSet<String> = hooks.iter().map(|i| i.id.clone()).collect();
+    wait_for("every webhook", || {
+        receiver
+            .delivered()
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            == want_keys
+    });
+    wait_for("every email", || smtp.messages().len() >= emails.len());
+    // Every webhook answered 200 exactly once, after two failures, each
+    // attempt signed and carrying the body worked out beforehand.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(receiver.delivered().values().all(|&n| n == 1));
+    for h in receiver.hits() {
+        verify(&h);
+        let item = hooks
+            .iter()
+            .find(|i| i.id == h.key)
+            .expect("an expected key");
+        assert_eq!(h.body, item.payload["body"].as_str().unwrap());
+        let sent: i64 = h.timestamp.parse().unwrap();
+        let start = CLOCK_START
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp();
+        assert!((sent - start).abs() < 600, "the replayed clock: {sent}");
+    }
+    assert_eq!(receiver.hits().len(), 3 * hooks.len());
+    let slack = receiver
+        .hits()
+        .into_iter()
+        .find(|h| h.body.starts_with("{\"text\""))
+        .expect("a Slack-format webhook");
+    assert!(slack.body.contains("*new champions*: "), "{}", slack.body);
+
+    // The emails: to the users, once each, rendered.
+    let got = smtp.messages();
+    assert_eq!(got.len(), emails.len(), "no email twice");
+    let got_ids: BTreeSet<String> = got.iter().map(|(h, _)| h["message-id"].clone()).collect();
+    let want_ids: BTreeSet<String> = emails
+        .iter()
+        .map(|i| format!("<{}@tenure>", i.id))
+        .collect();
+    assert_eq!(got_ids, want_ids);
+    for (headers, body) in &got {
+        let item = emails
+            .iter()
+            .find(|i| format!("<{}@tenure>", i.id) == headers["message-id"])
+            .unwrap();
+        assert_eq!(headers["to"], item.payload["to"].as_str().unwrap());
+        assert_eq!(headers["from"], "tenure@vendor.test");
+        assert_eq!(headers["subject"], "Your licence is waiting for you");
+        assert!(
+            body.contains("A licence of the platform is assigned to you"),
+            "{body}"
+        );
+    }
+
+    // In-app messages: the product fetches a user's unread ones with its
+    // write key and marks one read.
+    let c = client();
+    let user = in_app[0].user_id.clone().unwrap();
+    let list = |all: bool| -> serde_json::Value {
+        c.get(server.url(&format!(
+            "/v1/messages?user_id={user}{}",
+            if all { "&all=true" } else { "" }
+        )))
+        .basic_auth(&write, Some(""))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+    };
+    wait_for("the in-app message", || {
+        list(false)["messages"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    });
+    let m = &list(false)["messages"][0];
+    assert_eq!(m["title"], "Become a champion for your team");
+    let id = m["id"].as_str().unwrap().to_string();
+    let read = c
+        .post(server.url(&format!("/v1/messages/{id}/read?user_id={user}")))
+        .basic_auth(&write, Some(""))
+        .send()
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert!(
+        list(false)["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != id.as_str())
+    );
+    assert_eq!(
+        list(true)["messages"].as_array().unwrap().len(),
+        in_app
+            .iter()
+            .filter(|i| i.user_id.as_deref() == Some(&user))
+            .count()
+    );
+    // Without the write key: 401; another user's message: 404.
+    let anon = c
+        .get(server.url(&format!("/v1/messages?user_id={user}")))
+        .send()
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+    let other = c
+        .post(server.url(&format!("/v1/messages/{id}/read?user_id=someone-else")))
+        .basic_auth(&write, Some(""))
+        .send()
+        .unwrap();
+    assert_eq!(other.status(), 404);
+
+    // Tasks: listed, exported, closed by an admin.
+    let tasks_url = |q: &str| server.url(&format!("/api/v1/tasks{q}"));
+    wait_for("the tasks", || {
+        let v: serde_json::Value = c
+            .get(tasks_url(""))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v["tasks"].as_array().unwrap().len() == tasks.len()
+    });
+    let csv = c
+        .get(tasks_url("?format=csv"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        csv.starts_with(
+            "task_id,account_id,user_id,playbook,title,detail,owner,created_at,closed_at\n"
+        ),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), tasks.len() + 1);
+    let closed = c
+        .post(tasks_url(&format!("/{}/close", tasks[0].id)))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let open: serde_json::Value = c
+        .get(tasks_url(""))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(open["tasks"].as_array().unwrap().len(), tasks.len() - 1);
+
+    // The outbox: everything delivered, nothing dead; the playbooks list.
+    let outbox: serde_json::Value = c
+        .get(server.url("/api/v1/outbox?status=delivered"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(outbox["items"].as_array().unwrap().len(), want.len());
+    let playbooks: serde_json::Value = c
+        .get(server.url("/api/v1/playbooks"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(playbooks["playbooks"][0]["name"], "dormant users");
+    assert_eq!(playbooks["playbooks"][0]["outbox"]["dead"], 0);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_server_killed_mid_delivery_loses_nothing_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    // One at a time, slowly, so the kill lands mid-delivery.
+    let receiver = Receiver::start(Behaviour {
+        fail_first: 0,
+        always: None,
+        delay: Duration::from_millis(300),
+    });
+    let smtp = Smtp::start(dir.path());
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(
+        &config,
+        config_text(&receiver.url, smtp.port, "concurrency = 1"),
+    )
+    .unwrap();
+    let want: BTreeSet<String> = of(&expected(Path::new(&data), &config), "webhook")
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    assert!(
+        want.len() >= 4,
+        "enough webhooks to interrupt: {}",
+        want.len()
+    );
+    let server = start(&data, &config);
+    wait_for("a first delivery", || receiver.hits().len() >= 2);
+    server.kill9();
+    let before = receiver.delivered().len();
+    assert!(
+        before < want.len(),
+        "killed before the end ({before} of {})",
+        want.len()
+    );
+    let server = start(&data, &config);
+    wait_for("every webhook after the restart", || {
+        receiver
+            .delivered()
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            == want
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    // At least once: only what was in flight at the kill may come twice.
+    let twice = receiver.delivered().values().filter(|&&n| n > 1).count();
+    assert!(twice <= 1, "{twice} keys delivered twice");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn failures_end_as_dead_letters_with_the_last_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let admin = create_key(Path::new(&data), &["--role", "admin"]);
+    let receiver = Receiver::start(Behaviour {
+        fail_first: 0,
+        always: Some(503),
+        delay: Duration::ZERO,
+    });
+    let smtp = Smtp::start(dir.path());
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(
+        &config,
+        config_text(&receiver.url, smtp.port, "max_attempts = 3"),
+    )
+    .unwrap();
+    let hooks = of(&expected(Path::new(&data), &config), "webhook").len();
+    let server = start(&data, &config);
+    let c = client();
+    let dead = || -> Vec<serde_json::Value> {
+        let v: serde_json::Value = c
+            .get(server.url("/api/v1/outbox?status=dead"))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v["items"].as_array().unwrap().clone()
+    };
+    wait_for("the dead letters", || dead().len() == hooks);
+    for item in dead() {
+        assert_eq!(item["attempts"], 3);
+        assert_eq!(
+            item["last_error"],
+            format!("HTTP 503 from {}", receiver.url).as_str()
+        );
+    }
+    assert_eq!(
+        receiver.hits().len(),
+        3 * hooks,
+        "three attempts each, no more"
+    );
+    let bad = c
+        .get(server.url("/api/v1/outbox?status=lost"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_rate_limit_spaces_the_deliveries_of_its_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let receiver = Receiver::start(Behaviour {
+        fail_first: 0,
+        always: None,
+        delay: Duration::ZERO,
+    });
+    let smtp = Smtp::start(dir.path());
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(
+        &config,
+        config_text(
+            &receiver.url,
+            smtp.port,
+            "rate_limits = { webhook = \"2/second\" }",
+        ),
+    )
+    .unwrap();
+    let hooks = of(&expected(Path::new(&data), &config), "webhook").len();
+    assert!(hooks >= 20, "enough webhooks to see the limit: {hooks}");
+    let server = start(&data, &config);
+    wait_for("every webhook", || receiver.delivered().len() == hooks);
+    let hits = receiver.hits();
+    let first = hits.iter().map(|h| h.at).min().unwrap();
+    let last = hits.iter().map(|h| h.at).max().unwrap();
+    // A burst of 5, then one every 200 ms.
+    let least = Duration::from_millis(200 * (hooks as u64 - 5)) - Duration::from_millis(200);
+    assert!(
+        last - first >= least,
+        "{hooks} webhooks in {:?}, at least {least:?} under 5/second",
+        last - first
+    );
+    // Every second window holds at most 2 after the first burst.
+    let mut at: Vec<Instant> = hits.iter().map(|h| h.at).collect();
+    at.sort();
+    for w in at.windows(3) {
+        assert!(
+            w[2] - w[0] >= Duration::from_millis(400),
+            "3 within {:?}",
+            w[2] - w[0]
+        );
+    }
+    assert!(server.stop().success());
+}
+
+#[test]
+fn the_dry_run_shows_what_would_fire_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let config = dir.path().join("tenure.toml");
+    std::fs::write(&config, config_text("http://127.0.0.1:9/hook", 2525, "")).unwrap();
+    let want = expected(Path::new(&data), &config);
+    let (ok, out, err) = tenure(&[
+        "playbooks",
+        "dry-run",
+        "--data",
+        &data,
+        "--config",
+        config.to_str().unwrap(),
+        "--day",
+        "2026-10-19",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("playbook,trigger,account_id,user_id,occurrence,decision,why,actions\n"),
+        "{out}"
+    );
+    let fired = out.lines().filter(|l| l.contains(",fired,")).count();
+    assert!(fired > 0, "{out}");
+    assert!(out.contains("webhook http://127.0.0.1:9/hook"), "{out}");
+    assert!(err.contains("nothing sent or kept"), "{err}");
+    // As many occurrences as the evaluation finds for that day, and not a
+    // line of it kept.
+    let day19 = want
+        .iter()
+        .filter(|i| i.occurrence.starts_with("2026-10-19"))
+        .count();
+    assert!(day19 >= fired, "{day19} items for {fired} occurrences");
+    assert_eq!(
+        common::count(Path::new(&data), "SELECT count(*) FROM outbox"),
+        0
+    );
+    assert_eq!(
+        common::count(Path::new(&data), "SELECT count(*) FROM playbook_audit"),
+        0
+    );
+    // A bad day names the flag.
+    let (ok, _, err) = tenure(&[
+        "playbooks",
+        "dry-run",
+        "--data",
+        &data,
+        "--config",
+        config.to_str().unwrap(),
+        "--day",
+        "2999-01-01",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("--day"), "{err}");
+}
