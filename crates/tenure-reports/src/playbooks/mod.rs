@@ -150,6 +150,9 @@ impl Evaluation {
     }
 }
 
+/// Each (account, user) score of one model.
+type Scores = HashMap<(String, Option<String>), f64>;
+
 /// What the triggers and filters read, each loaded once per evaluation
 /// and only when a playbook needs it.
 pub(crate) struct Inputs<'a> {
@@ -160,7 +163,7 @@ pub(crate) struct Inputs<'a> {
     achievements: HashMap<NaiveDate, HashMap<String, (Option<String>, u64)>>,
     accounts: HashMap<NaiveDate, HashMap<String, AccountAt>>,
     health: HashMap<NaiveDate, HashMap<String, (f64, String)>>,
-    scores: HashMap<(NaiveDate, String), HashMap<(String, Option<String>), f64>>,
+    scores: HashMap<(NaiveDate, String), Scores>,
     alerts: Option<Vec<Alert>>,
 }
 
@@ -269,11 +272,7 @@ impl<'a> Inputs<'a> {
     }
 
     /// Each (account, user) score of `model` as of `day`.
-    fn scores(
-        &mut self,
-        day: NaiveDate,
-        model: &str,
-    ) -> Result<&HashMap<(String, Option<String>), f64>, ReportError> {
+    fn scores(&mut self, day: NaiveDate, model: &str) -> Result<&Scores, ReportError> {
         let key = (day, model.to_string());
         if !self.scores.contains_key(&key) {
             let mut request = Request::new(Period { from: day, to: day }, Scope::default());
