@@ -223,6 +223,7 @@ trigger = {{ on = "category_entered", category = "engaging" }}
 actions = [
   {{ type = "in_app", template = "champion" }},
   {{ type = "webhook", url = "{hook}", secret = "{SECRET}", slack = true }},
+  {{ type = "set_trait", on = "user", name = "champion", value = true }},
 ]
 
 [[playbooks]]
@@ -493,6 +494,22 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
     assert_eq!(playbooks["playbooks"][0]["name"], "dormant users");
     assert_eq!(playbooks["playbooks"][0]["outbox"]["dead"], 0);
     assert!(server.stop().success());
+
+    // The trait went in through the writer, once per user, as a change
+    // kept in the user's history.
+    let traits = of(&want, "set_trait");
+    assert!(!traits.is_empty());
+    let mut set: Vec<String> = common::rows(
+        Path::new(&data),
+        "SELECT user_id FROM user_changes WHERE field = 'champion' AND value::VARCHAR = 'true' ORDER BY user_id",
+    )
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    set.dedup();
+    let mut want_users: Vec<String> = traits.iter().map(|i| i.user_id.clone().unwrap()).collect();
+    want_users.sort();
+    assert_eq!(set, want_users);
 }
 
 #[test]
