@@ -12,10 +12,13 @@
 //! - `reports`: every report's latency on a store.
 //! - `sql`: statements run on a store (preparing benchmark data).
 //! - `web`: concurrent signed-in users open the dashboard's pages.
+//! - `outbox`: `tenure serve` delivering playbook webhooks to a local
+//!   receiver, against a plain client.
 
 mod batches;
 mod http;
 mod local;
+mod outbox;
 mod reports;
 mod web;
 
@@ -50,6 +53,8 @@ enum Command {
     Sql(local::SqlArgs),
     /// Concurrent signed-in users open the dashboard's pages.
     Web(web::Args),
+    /// `tenure serve` delivering playbook webhooks to a local receiver.
+    Outbox(outbox::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,5 +69,6 @@ fn main() -> anyhow::Result<()> {
         Command::Reports(args) => reports::run(args),
         Command::Sql(args) => local::sql(args),
         Command::Web(args) => web::run(args),
+        Command::Outbox(args) => outbox::run(args),
     }
 }
