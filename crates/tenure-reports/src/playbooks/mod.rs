@@ -547,3 +547,126 @@ pub fn catch_up(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::filtered;
+    use chrono::NaiveDate;
+    use tenure_core::playbooks::Filters;
+    use tenure_store::{AccountAt, UserActivity};
+
+    fn account() -> AccountAt {
+        AccountAt {
+            account_id: "a1".into(),
+            name: Some("Acme".into()),
+            seats_purchased: Some(10),
+            archived: false,
+            has_portal_access: false,
+            created_at: None,
+            plan: Some("pro".into()),
+            mrr: Some(500.0),
+            csm_owner: Some("cs@vendor.test".into()),
+            renewal_date: NaiveDate::from_ymd_opt(2026, 12, 1),
+        }
+    }
+
+    fn user() -> UserActivity {
+        UserActivity {
+            user_id: "u1".into(),
+            account_id: Some("a1".into()),
+            groups: vec!["emea".into()],
+            email: None,
+            role: Some("analyst".into()),
+            seat_assigned_at: None,
+            counts: Default::default(),
+            last_active_at: None,
+            licensed: true,
+        }
+    }
+
+    #[test]
+    fn each_filter_admits_or_names_why_not() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let check = |f: Filters| filtered(&f, Some(&account()), Some(&user()), day);
+        assert_eq!(check(Filters::default()), None);
+        let cases = [
+            (
+                Filters {
+                    owners: vec!["other@vendor.test".into()],
+                    ..Filters::default()
+                },
+                Some("owner cs@vendor.test is not one of other@vendor.test"),
+            ),
+            (
+                Filters {
+                    mrr_min: Some(1000.0),
+                    ..Filters::default()
+                },
+                Some("mrr 500 is below 1000"),
+            ),
+            (
+                Filters {
+                    mrr_max: Some(100.0),
+                    ..Filters::default()
+                },
+                Some("mrr 500 is above 100"),
+            ),
+            (
+                Filters {
+                    renewal_within_days: Some(30),
+                    ..Filters::default()
+                },
+                None,
+            ),
+            (
+                Filters {
+                    renewal_within_days: Some(20),
+                    ..Filters::default()
+                },
+                Some("renewal 2026-12-01 is not within 20 days"),
+            ),
+            (
+                Filters {
+                    groups: vec!["apac".into()],
+                    ..Filters::default()
+                },
+                Some("not in a group of apac"),
+            ),
+            (
+                Filters {
+                    groups: vec!["apac".into(), "emea".into()],
+                    roles: vec!["analyst".into()],
+                    plans: vec!["pro".into()],
+                    owners: vec!["cs@vendor.test".into()],
+                    ..Filters::default()
+                },
+                None,
+            ),
+        ];
+        for (f, want) in cases {
+            assert_eq!(check(f.clone()).as_deref(), want, "{f:?}");
+        }
+        // Past renewals do not count as within.
+        let later = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let f = Filters {
+            renewal_within_days: Some(365),
+            ..Filters::default()
+        };
+        assert!(filtered(&f, Some(&account()), None, later).is_some());
+        // No account: any account filter turns it away; none admits.
+        assert_eq!(
+            filtered(
+                &Filters {
+                    plans: vec!["pro".into()],
+                    ..Filters::default()
+                },
+                None,
+                None,
+                day
+            )
+            .as_deref(),
+            Some("no account to filter on")
+        );
+        assert_eq!(filtered(&Filters::default(), None, None, day), None);
+    }
+}
