@@ -28,7 +28,8 @@ pub enum Command {
     /// A usage report (engagement, seats, monthly-activity, ...) as a table, CSV or JSON.
     Report(Box<ReportArgs>),
     /// Add the events stored since the last refresh to the report rollups
-    /// (the server does it every `ingest.rollup_interval_secs`).
+    /// (the server does it every `ingest.rollup_interval_secs`), then
+    /// evaluate the playbooks, if any, and enqueue their actions.
     Refresh(RefreshArgs),
     /// Score account health for past days and keep the scores (what
     /// `health-history` reports; the server scores each finished day).
