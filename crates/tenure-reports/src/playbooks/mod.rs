@@ -441,40 +441,38 @@ pub fn evaluate(
                 occurrence.account_id.clone(),
                 occurrence.user_id.clone(),
             );
-            let decision = if seen.contains(&(subject.clone(), occurrence.id.clone())) {
-                Decision::Decided
-            } else {
-                let account = match &occurrence.account_id {
-                    Some(id) => inputs.accounts(day)?.get(id).cloned(),
-                    None => None,
-                };
-                let user = match &occurrence.user_id {
-                    Some(id) => inputs.users(day)?.get(id).cloned(),
-                    None => None,
-                };
-                let cooldown = chrono::Duration::days(i64::from(playbook.cooldown_days));
-                match filtered(&playbook.filters, account.as_ref(), user.as_ref(), day) {
-                    Some(why) => Decision::Filtered(why),
-                    None => match last_fired.get(&subject) {
-                        Some(&last) if playbook.cooldown_days > 0 && at - last < cooldown => {
-                            Decision::Cooldown(last)
-                        }
-                        _ => {
-                            last_fired.insert(subject.clone(), at);
-                            Decision::Fire
-                        }
-                    },
-                }
+            if seen.contains(&(subject.clone(), occurrence.id.clone())) {
+                decided.push(Decided {
+                    playbook: playbook.name.clone(),
+                    trigger: playbook.trigger.name(),
+                    occurrence,
+                    decision: Decision::Decided,
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            let account = match &occurrence.account_id {
+                Some(id) => inputs.accounts(day)?.get(id).cloned(),
+                None => None,
+            };
+            let user = match &occurrence.user_id {
+                Some(id) => inputs.users(day)?.get(id).cloned(),
+                None => None,
+            };
+            let cooldown = chrono::Duration::days(i64::from(playbook.cooldown_days));
+            let decision = match filtered(&playbook.filters, account.as_ref(), user.as_ref(), day) {
+                Some(why) => Decision::Filtered(why),
+                None => match last_fired.get(&subject) {
+                    Some(&last) if playbook.cooldown_days > 0 && at - last < cooldown => {
+                        Decision::Cooldown(last)
+                    }
+                    _ => {
+                        last_fired.insert(subject.clone(), at);
+                        Decision::Fire
+                    }
+                },
             };
             let items = if decision == Decision::Fire {
-                let account = match &occurrence.account_id {
-                    Some(id) => inputs.accounts(day)?.get(id).cloned(),
-                    None => None,
-                };
-                let user = match &occurrence.user_id {
-                    Some(id) => inputs.users(day)?.get(id).cloned(),
-                    None => None,
-                };
                 actions::items(
                     settings.templates,
                     playbook,
