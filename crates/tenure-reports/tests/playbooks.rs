@@ -100,11 +100,7 @@ fn config() -> Config {
 }
 
 fn settings(config: &Config) -> Settings<'_> {
-    Settings {
-        playbooks: &config.playbooks,
-        templates: &config.templates,
-        reports: &config.reports,
-    }
+    Settings::of(config)
 }
 
 fn decisions(e: &tenure_reports::playbooks::Evaluation) -> Vec<(String, String, String)> {

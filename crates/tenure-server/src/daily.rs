@@ -61,20 +61,27 @@ pub(crate) fn start(
     let thread = std::thread::Builder::new()
         .name("daily".into())
         .spawn(move || {
+            // The health, alerts and models part runs every CHECK_EVERY;
+            // the playbooks' running day on every wake.
+            let mut daily_at: Option<std::time::Instant> = None;
             loop {
-                let (days, result) = if config.health.backfill_days > 0 {
+                let daily_due = daily_at.is_none_or(|t| t.elapsed() >= CHECK_EVERY);
+                let (days, result) = if daily_due && config.health.backfill_days > 0 {
                     catch_up(store.as_mut(), &config, clock.as_ref(), &stopped)
                 } else {
                     (0, Ok(Running::On))
                 };
+                if daily_due {
+                    daily_at = Some(std::time::Instant::now());
+                    // New health, alerts or models: the dashboard's cached
+                    // reports are stale.
+                    cache.bump();
+                }
                 let result = result.and_then(|running| match running {
                     Running::Stop => Ok(Running::Stop),
                     Running::On => evaluate(store.as_mut(), &config, &playbooks, clock.as_ref())
                         .map(|()| Running::On),
                 });
-                // New health, alerts or models: the dashboard's cached
-                // reports are stale.
-                cache.bump();
                 if days > 0 {
                     tracing::info!(message = "Health scored, alerts evaluated.", days);
                 }

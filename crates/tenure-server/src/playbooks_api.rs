@@ -19,10 +19,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tenure_core::Role;
 use tenure_core::report::ParamError;
+use tenure_reports::Table;
 use tenure_store::{OutboxStatus, Store};
 
-/// The query's pairs, each allowed name at most once; any other name is a
-/// 400 naming it.
+/// The query's pairs, each allowed name at most once (as the reports
+/// take theirs); any other name is a 400 naming it.
 fn params(query: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
     let mut out = HashMap::new();
     for pair in query
@@ -40,7 +41,9 @@ fn params(query: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, Strin
                 format!("unknown parameter (allowed: {})", allowed.join(", ")),
             )));
         }
-        out.insert(k.to_string(), v);
+        if out.insert(k.to_string(), v).is_some() {
+            return Err(ApiError::BadParam(ParamError::new(k, "given twice")));
+        }
     }
     Ok(out)
 }
@@ -87,15 +90,9 @@ pub async fn messages(
     write_key(&state, &headers)?;
     let p = params(query.as_deref(), &["user_id", "all"])?;
     let user = user_id(&p)?;
-    let all = match p.get("all").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::BadParam(ParamError::new(
-                "all",
-                format!("{other:?} is not true or false"),
-            )));
-        }
+    let all = match p.get("all") {
+        Some(v) => crate::reports::flag("all", v)?,
+        None => false,
     };
     let list = with_store(&state, move |s| s.messages(&user, !all)).await?;
     let messages: Vec<Value> = list
@@ -234,62 +231,42 @@ pub async fn tasks(
             )));
         }
     };
+    let csv = match p.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::BadParam(ParamError::new(
+                "format",
+                format!("{other:?} is not json or csv"),
+            )));
+        }
+    };
     let list = with_store(&state, move |s| s.tasks(open_only)).await?;
-    let rows: Vec<[String; 9]> = list
-        .into_iter()
-        .map(|t| {
-            let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                    .unwrap_or_default()
-            };
-            [
-                t.id,
-                t.account_id.unwrap_or_default(),
-                t.user_id.unwrap_or_default(),
-                t.playbook,
-                t.title,
-                t.detail,
-                t.owner.unwrap_or_default(),
-                stamp(Some(t.created_at)),
-                stamp(t.closed_at),
-            ]
-        })
-        .collect();
-    match p.get("format").map(String::as_str) {
-        None | Some("json") => {
-            let tasks: Vec<Value> = rows
-                .iter()
-                .map(|r| {
-                    TASK_COLUMNS
-                        .iter()
-                        .zip(r)
-                        .map(|(k, v)| {
-                            let v = if v.is_empty() { Value::Null } else { json!(v) };
-                            (k.to_string(), v)
-                        })
-                        .collect::<serde_json::Map<_, _>>()
-                        .into()
-                })
-                .collect();
-            Ok(Json(json!({ "tasks": tasks })).into_response())
-        }
-        Some("csv") => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let csv_error = |e: csv::Error| ApiError::Internal(e.to_string());
-            w.write_record(TASK_COLUMNS).map_err(csv_error)?;
-            for r in &rows {
-                w.write_record(r).map_err(csv_error)?;
-            }
-            let bytes = w
-                .into_inner()
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
-        }
-        Some(other) => Err(ApiError::BadParam(ParamError::new(
-            "format",
-            format!("{other:?} is not json or csv"),
-        ))),
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut table = Table::new(&TASK_COLUMNS);
+    for t in list {
+        table.push(vec![
+            t.id.into(),
+            t.account_id.into(),
+            t.user_id.into(),
+            t.playbook.into(),
+            t.title.into(),
+            t.detail.into(),
+            t.owner.into(),
+            stamp(t.created_at).into(),
+            t.closed_at.map(stamp).into(),
+        ]);
     }
+    Ok(if csv {
+        (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            table.to_csv(),
+        )
+            .into_response()
+    } else {
+        Json(json!({ "tasks": table.to_json() })).into_response()
+    })
 }
 
 pub async fn close_task(

@@ -83,7 +83,7 @@ fn parse_query(query: &str) -> Result<Params, ApiError> {
     Ok(p)
 }
 
-fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
+pub(crate) fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
     match value {
         "true" | "1" | "" => Ok(true),
         "false" | "0" => Ok(false),

@@ -239,11 +239,7 @@ actions = [{{ type = "task", title = "Invite again" }}]
 fn expected(data: &Path, config: &Path) -> Vec<OutboxItem> {
     let text = std::fs::read_to_string(config).unwrap();
     let config = Config::from_toml(&text, Overrides::default()).unwrap();
-    let settings = Settings {
-        playbooks: &config.playbooks,
-        templates: &config.templates,
-        reports: &config.reports,
-    };
+    let settings = Settings::of(&config);
     let store = common::open(data);
     let now: chrono::DateTime<chrono::Utc> = CLOCK_START.parse().unwrap();
     let mut items: BTreeMap<String, OutboxItem> = BTreeMap::new();

@@ -31,6 +31,17 @@ pub struct Settings<'a> {
     pub reports: &'a ReportsConfig,
 }
 
+impl<'a> Settings<'a> {
+    /// The playbooks, templates and report rules of a config.
+    pub fn of(config: &'a tenure_core::Config) -> Self {
+        Self {
+            playbooks: &config.playbooks,
+            templates: &config.templates,
+            reports: &config.reports,
+        }
+    }
+}
+
 /// What was decided about one occurrence.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -451,16 +462,21 @@ pub fn evaluate(
                 });
                 continue;
             }
-            let account = match &occurrence.account_id {
-                Some(id) => inputs.accounts(day)?.get(id).cloned(),
-                None => None,
-            };
-            let user = match &occurrence.user_id {
-                Some(id) => inputs.users(day)?.get(id).cloned(),
-                None => None,
-            };
+            // Loaded first, then borrowed together (no copies).
+            inputs.accounts(day)?;
+            if occurrence.user_id.is_some() {
+                inputs.users(day)?;
+            }
+            let account = occurrence
+                .account_id
+                .as_ref()
+                .and_then(|id| inputs.accounts[&day].get(id));
+            let user = occurrence
+                .user_id
+                .as_ref()
+                .and_then(|id| inputs.users.get(&day).and_then(|u| u.get(id)));
             let cooldown = chrono::Duration::days(i64::from(playbook.cooldown_days));
-            let decision = match filtered(&playbook.filters, account.as_ref(), user.as_ref(), day) {
+            let decision = match filtered(&playbook.filters, account, user, day) {
                 Some(why) => Decision::Filtered(why),
                 None => match last_fired.get(&subject) {
                     Some(&last) if playbook.cooldown_days > 0 && at - last < cooldown => {
@@ -477,8 +493,8 @@ pub fn evaluate(
                     settings.templates,
                     playbook,
                     &occurrence,
-                    account.as_ref(),
-                    user.as_ref(),
+                    account,
+                    user,
                     occurred_at,
                     at,
                 )

@@ -44,9 +44,10 @@ pub(super) fn occurrences(
     let mut out = Vec::new();
     match trigger {
         Trigger::CategoryEntered(category) => {
-            let now = inputs.categories(day)?.clone();
-            let was = inputs.categories(before(day))?;
-            for (user, (account, c)) in &now {
+            inputs.categories(day)?;
+            inputs.categories(before(day))?;
+            let (now, was) = (&inputs.categories[&day], &inputs.categories[&before(day)]);
+            for (user, (account, c)) in now {
                 let Some((_, previous)) = was.get(user) else {
                     continue;
                 };
@@ -67,13 +68,16 @@ pub(super) fn occurrences(
         }
         Trigger::LevelReached { level } => {
             let target = LEVELS.iter().position(|l| l == level).unwrap_or(0);
-            let thresholds = inputs.config.clone();
-            let now = inputs.achievements(day)?.clone();
-            let was = inputs.achievements(before(day))?;
-            for (user, (account, n)) in &now {
+            let config = inputs.config;
+            inputs.achievements(day)?;
+            inputs.achievements(before(day))?;
+            let (now, was) = (
+                &inputs.achievements[&day],
+                &inputs.achievements[&before(day)],
+            );
+            for (user, (account, n)) in now {
                 let previous = was.get(user).map_or(0, |(_, n)| *n);
-                if thresholds.level_index(*n) >= target && thresholds.level_index(previous) < target
-                {
+                if config.level_index(*n) >= target && config.level_index(previous) < target {
                     out.push(Occurrence {
                         account_id: account.clone(),
                         user_id: Some(user.clone()),
@@ -104,9 +108,10 @@ pub(super) fn occurrences(
             }
         }
         Trigger::BandChanged { from, to } if finished => {
-            let now = inputs.health(day)?.clone();
-            let was = inputs.health(before(day))?;
-            for (account, (score, band)) in &now {
+            inputs.health(day)?;
+            inputs.health(before(day))?;
+            let (now, was) = (&inputs.health[&day], &inputs.health[&before(day)]);
+            for (account, (score, band)) in now {
                 let Some((_, previous)) = was.get(account) else {
                     continue;
                 };
@@ -130,9 +135,11 @@ pub(super) fn occurrences(
             threshold,
             upwards,
         } if finished => {
-            let now = inputs.scores(day, model)?.clone();
-            let was = inputs.scores(before(day), model)?;
-            for ((account, user), score) in &now {
+            inputs.scores(day, model)?;
+            inputs.scores(before(day), model)?;
+            let now = &inputs.scores[&(day, model.clone())];
+            let was = &inputs.scores[&(before(day), model.clone())];
+            for ((account, user), score) in now {
                 let Some(previous) = was.get(&(account.clone(), user.clone())) else {
                     continue;
                 };
@@ -174,15 +181,17 @@ pub(super) fn occurrences(
         }
         Trigger::Schedule { weekday } if finished => {
             if weekday.is_none_or(|w| w == day.weekday().num_days_from_monday()) {
-                let health = inputs.health(day)?.clone();
                 let mut open: HashMap<String, u64> = HashMap::new();
                 for a in inputs.alerts()? {
                     if a.status == tenure_core::alerts::AlertStatus::Open {
                         *open.entry(a.account_id.clone()).or_default() += 1;
                     }
                 }
+                inputs.health(day)?;
+                inputs.accounts(day)?;
+                let health = &inputs.health[&day];
                 let every = if weekday.is_some() { "Weekly" } else { "Daily" };
-                for a in inputs.accounts(day)?.values().filter(|a| !a.archived) {
+                for a in inputs.accounts[&day].values().filter(|a| !a.archived) {
                     let id = &a.account_id;
                     let alerts = open.get(id).copied().unwrap_or(0);
                     let (score, band) = health

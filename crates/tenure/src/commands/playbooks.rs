@@ -26,7 +26,7 @@ pub fn run(cmd: PlaybooksCommand) -> anyhow::Result<()> {
             if day > today {
                 anyhow::bail!("--day: {day} is after today ({today})");
             }
-            let e = evaluate(&store, settings(&config), day, now, day < today)?;
+            let e = evaluate(&store, Settings::of(&config), day, now, day < today)?;
             let table = table(&e, all);
             match format {
                 ReportFormat::Csv => print!("{}", table.to_csv()),
@@ -54,20 +54,12 @@ pub fn run(cmd: PlaybooksCommand) -> anyhow::Result<()> {
     }
 }
 
-fn settings(config: &Config) -> Settings<'_> {
-    Settings {
-        playbooks: &config.playbooks,
-        templates: &config.templates,
-        reports: &config.reports,
-    }
-}
-
 /// Evaluates the finished days not evaluated yet and today, as the
 /// server does, and keeps the result; returns the actions enqueued.
 pub fn evaluate_and_keep(store: &mut dyn Store, config: &Config) -> anyhow::Result<usize> {
     let now = Utc::now();
     let yesterday = now.date_naive() - chrono::Days::new(1);
-    let runs = catch_up(store, settings(config), now, yesterday)?;
+    let runs = catch_up(store, Settings::of(config), now, yesterday)?;
     Ok(runs.iter().map(|e| e.items().count()).sum())
 }
 
