@@ -16,7 +16,8 @@ pub struct Playbook {
     pub filters: Filters,
     pub actions: Vec<Action>,
     /// Days before the same subject can be acted on again for this
-    /// playbook (`cooldown_days`, default 30; 0: every occurrence).
+    /// playbook (`cooldown_days`, default 30, or 0 for a schedule, whose
+    /// cadence is its own; 0: every occurrence).
     pub cooldown_days: u32,
 }
 
@@ -304,6 +305,111 @@ impl Trigger {
     }
 }
 
+impl std::fmt::Display for Trigger {
+    /// The trigger in words, for the dashboard and the API.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::CategoryEntered(c) => write!(f, "a user becomes {}", c.as_str()),
+            Self::BandChanged { from, to } => {
+                write!(f, "an account's health band changes")?;
+                if let Some(from) = from {
+                    write!(f, " from {from}")?;
+                }
+                if let Some(to) = to {
+                    write!(f, " to {to}")?;
+                }
+                Ok(())
+            }
+            Self::ScoreCrossed {
+                model,
+                threshold,
+                upwards,
+            } => write!(
+                f,
+                "the {model} score {} {threshold}",
+                if *upwards {
+                    "rises above"
+                } else {
+                    "falls below"
+                }
+            ),
+            Self::AlertOpened { kind: Some(k) } => write!(f, "a {k} alert opens"),
+            Self::AlertOpened { kind: None } => write!(f, "an alert opens"),
+            Self::SeatsPending { days } => {
+                write!(f, "a seat stays unused {days} days after it is assigned")
+            }
+            Self::LevelReached { level } => write!(f, "a user reaches {level}"),
+            Self::Schedule { weekday: None } => write!(f, "every day, per live account"),
+            Self::Schedule { weekday: Some(d) } => write!(
+                f,
+                "every {}, per live account",
+                WEEKDAYS[*d as usize % WEEKDAYS.len()]
+            ),
+        }
+    }
+}
+
+impl Filters {
+    /// Each filter in words ("plan is pro or team"); empty when the
+    /// playbook takes every subject.
+    pub fn describe(&self) -> Vec<String> {
+        let list = |what: &str, v: &[String]| {
+            (!v.is_empty()).then(|| format!("{what} is {}", v.join(" or ")))
+        };
+        [
+            list("plan", &self.plans),
+            list("owner", &self.owners),
+            self.mrr_min.map(|m| format!("mrr at least {m}")),
+            self.mrr_max.map(|m| format!("mrr at most {m}")),
+            self.renewal_within_days
+                .map(|d| format!("renews within {d} days")),
+            list("group", &self.groups),
+            list("role", &self.roles),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl std::fmt::Display for Action {
+    /// The action in words; a webhook's secret is never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Webhook { url, slack, .. } => {
+                write!(f, "webhook to {url}")?;
+                if *slack {
+                    write!(f, " (Slack message)")?;
+                }
+                Ok(())
+            }
+            Self::Email { to, template } => {
+                let to = match to {
+                    Recipient::User => "the user",
+                    Recipient::Csm => "the account's CSM",
+                    Recipient::Address(a) => a,
+                };
+                write!(f, "email {to} ({template})")
+            }
+            Self::InApp { template } => write!(f, "in-app message ({template})"),
+            Self::Task { title } => write!(f, "task for the CSM: {title}"),
+            Self::SetTrait {
+                on_account,
+                name,
+                value,
+            } => write!(
+                f,
+                "set {} trait {name} = {value}",
+                if *on_account {
+                    "the account's"
+                } else {
+                    "the user's"
+                }
+            ),
+        }
+    }
+}
+
 impl Action {
     /// The channel it goes out on ([`crate::delivery::CHANNELS`]).
     pub fn channel(&self) -> &'static str {
@@ -439,6 +545,10 @@ impl PlaybookFile {
                 "actions[{i}]: email needs [delivery.smtp] (host, from)"
             )));
         }
+        let cooldown_days = self.cooldown_days.unwrap_or(match trigger {
+            Trigger::Schedule { .. } => 0,
+            _ => 30,
+        });
         Ok(Playbook {
             trigger,
             filters: Filters {
@@ -451,7 +561,7 @@ impl PlaybookFile {
                 roles: f.roles,
             },
             actions,
-            cooldown_days: self.cooldown_days.unwrap_or(30),
+            cooldown_days,
             name,
         })
     }
@@ -516,6 +626,22 @@ actions = [{ type = "task", title = "Read the digest" }]
         .unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].trigger, Trigger::CategoryEntered(Category::Dormant));
+        // In words, as the dashboard and the API show them (no secret).
+        assert_eq!(p[0].trigger.to_string(), "a user becomes dormant");
+        assert_eq!(
+            p[0].filters.describe(),
+            ["plan is pro", "mrr at least 100", "renews within 90 days"]
+        );
+        let actions: Vec<String> = p[0].actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            actions,
+            [
+                "email the user (training)",
+                "webhook to http://127.0.0.1:9/hook (Slack message)",
+                "set the user's trait nudged = true"
+            ]
+        );
+        assert_eq!(p[1].trigger.to_string(), "every friday, per live account");
         assert_eq!(p[0].cooldown_days, 14);
         assert_eq!(p[0].filters.plans, ["pro"]);
         assert_eq!(p[0].filters.renewal_within_days, Some(90));
@@ -539,7 +665,8 @@ actions = [{ type = "task", title = "Read the digest" }]
             }
         );
         assert_eq!(p[1].trigger, Trigger::Schedule { weekday: Some(4) });
-        assert_eq!(p[1].cooldown_days, 30);
+        // A digest's cadence is its own: no cooldown unless one is set.
+        assert_eq!(p[1].cooldown_days, 0);
         assert!(load("").unwrap().is_empty());
     }
 

@@ -14,7 +14,6 @@
 
 use crate::AppState;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,7 +61,8 @@ struct Sender {
     state: Arc<AppState>,
     http: reqwest::Client,
     smtp: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
-    limits: HashMap<String, DefaultDirectRateLimiter>,
+    /// Per rate-limited channel (its name from `CHANNELS`), its limiter.
+    limits: Vec<(&'static str, DefaultDirectRateLimiter)>,
 }
 
 fn limiter(limit: &tenure_core::delivery::RateLimit) -> DefaultDirectRateLimiter {
@@ -108,7 +108,12 @@ pub(crate) fn start(state: Arc<AppState>) -> Result<Worker, crate::ServerError> 
     let limits = config
         .rate_limits
         .iter()
-        .map(|(channel, l)| (channel.clone(), limiter(l)))
+        .filter_map(|(channel, l)| {
+            let name = tenure_core::delivery::CHANNELS
+                .iter()
+                .find(|c| **c == channel.as_str())?;
+            Some((*name, limiter(l)))
+        })
         .collect();
     let store = state.reader.lock().expect("reader lock").reader()?;
     let store = Arc::new(Mutex::new(store));
@@ -124,16 +129,24 @@ pub(crate) fn start(state: Arc<AppState>) -> Result<Worker, crate::ServerError> 
             if *stopped.borrow() {
                 break;
             }
-            let sent = match round(&sender, &store).await {
-                Ok(n) => n,
+            let round = match round(&sender, &store).await {
+                Ok(round) => round,
                 Err(error) => {
                     tracing::error!(message = "Delivery failed.", %error);
-                    0
+                    Round {
+                        sent: 0,
+                        held_for: None,
+                    }
                 }
             };
-            if sent == 0 {
+            if round.sent == 0 {
+                // Nothing due, or all of it held by rate limits: wait for
+                // the first limit to allow one more (or the next poll).
+                let wait = round
+                    .held_for
+                    .map_or(POLL, |w| w.clamp(Duration::from_millis(5), POLL));
                 tokio::select! {
-                    _ = tokio::time::sleep(POLL) => {}
+                    _ = tokio::time::sleep(wait) => {}
                     _ = stopped.changed() => {}
                 }
             }
@@ -155,16 +168,66 @@ async fn blocking<T: Send + 'static>(
     .map_err(|e| e.to_string())?
 }
 
-/// Sends the items due now; returns how many there were.
-async fn round(sender: &Arc<Sender>, store: &Arc<Mutex<Box<dyn Store>>>) -> Result<usize, String> {
-    let config = &sender.state.config.delivery;
+/// What a round did: how many items it sent, and when a channel held by
+/// its rate limit may send again (when that held items back).
+struct Round {
+    sent: usize,
+    held_for: Option<Duration>,
+}
+
+/// Takes up to `concurrency` items due now. An item whose channel has
+/// used its rate limit for now stays in the queue, and that channel is
+/// left out of the rest of the round, so a slow channel (60 emails a
+/// minute) never holds up the others.
+async fn take_due(
+    sender: &Arc<Sender>,
+    store: &Arc<Mutex<Box<dyn Store>>>,
+) -> Result<(Vec<OutboxItem>, Option<Duration>), String> {
     let now = sender.state.clock.now();
-    // A round takes as many items as may be in flight and records them
-    // together: a crash re-sends at most `concurrency` items.
-    let batch = config.concurrency;
-    let due = blocking(store, move |s| s.outbox_due(now, batch)).await?;
+    let batch = sender.state.config.delivery.concurrency;
+    let mut taken: Vec<OutboxItem> = Vec::new();
+    let mut held: Vec<&'static str> = Vec::new();
+    let mut held_for: Option<Duration> = None;
+    loop {
+        let skip = held.clone();
+        let want = batch - taken.len();
+        let due = blocking(store, move |s| s.outbox_due(now, want, &skip)).await?;
+        let fetched = due.len();
+        let mut newly_held = false;
+        for item in due {
+            if held.contains(&item.channel.as_str()) {
+                continue;
+            }
+            let limiter = sender
+                .limits
+                .iter()
+                .find(|(c, _)| *c == item.channel.as_str());
+            if let Some((channel, l)) = limiter
+                && let Err(not_until) = l.check()
+            {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(l.clock()));
+                held_for = Some(held_for.map_or(wait, |w| w.min(wait)));
+                held.push(channel);
+                newly_held = true;
+                continue;
+            }
+            taken.push(item);
+        }
+        // Refill the round without the held channels, while there may be
+        // more due.
+        if !newly_held || taken.len() >= batch || fetched < want {
+            break;
+        }
+    }
+    Ok((taken, held_for))
+}
+
+/// Sends the items due now (see [`take_due`]).
+async fn round(sender: &Arc<Sender>, store: &Arc<Mutex<Box<dyn Store>>>) -> Result<Round, String> {
+    let config = &sender.state.config.delivery;
+    let (due, held_for) = take_due(sender, store).await?;
     if due.is_empty() {
-        return Ok(0);
+        return Ok(Round { sent: 0, held_for });
     }
     let n = due.len();
     let mut set = tokio::task::JoinSet::new();
@@ -174,9 +237,6 @@ async fn round(sender: &Arc<Sender>, store: &Arc<Mutex<Box<dyn Store>>>) -> Resu
         let limit = limit.clone();
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            if let Some(l) = sender.limits.get(&item.channel) {
-                l.until_ready().await;
-            }
             let (outcome, local) = sender.send(&item).await;
             (item, outcome, local)
         });
@@ -220,7 +280,7 @@ async fn round(sender: &Arc<Sender>, store: &Arc<Mutex<Box<dyn Store>>>) -> Resu
         s.outbox_attempted(&attempts)
     })
     .await?;
-    Ok(n)
+    Ok(Round { sent: n, held_for })
 }
 
 impl Sender {

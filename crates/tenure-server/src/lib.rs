@@ -144,6 +144,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/{id}/read", post(playbooks_api::mark_read))
         .route("/api/v1/playbooks", get(playbooks_api::playbooks))
         .route("/api/v1/outbox", get(playbooks_api::outbox))
+        .route("/api/v1/outbox/retry", post(playbooks_api::retry_all))
+        .route("/api/v1/outbox/{id}/retry", post(playbooks_api::retry_one))
         .route("/api/v1/tasks", get(playbooks_api::tasks))
         .route("/api/v1/tasks/{id}/close", post(playbooks_api::close_task))
         .route("/api/v1/stats", get(api::stats))

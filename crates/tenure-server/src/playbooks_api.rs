@@ -6,7 +6,9 @@
 //!   outbox holds), `GET /api/v1/outbox?status=pending|delivered|dead`
 //!   (`dead` is the dead-letter list with each last error),
 //!   `GET /api/v1/tasks?status=open|all[&format=csv]` and
-//!   `POST /api/v1/tasks/{id}/close` (admin, or viewer to read).
+//!   `POST /api/v1/tasks/{id}/close`, `POST /api/v1/outbox/{id}/retry` and
+//!   `POST /api/v1/outbox/retry` (dead letters back in the queue) (admin,
+//!   or viewer to read).
 
 use crate::auth::{basic_user, check_write_key, require_report_reader};
 use crate::{ApiError, AppState};
@@ -20,7 +22,8 @@ use std::sync::Arc;
 use tenure_core::Role;
 use tenure_core::report::ParamError;
 use tenure_reports::Table;
-use tenure_store::{OutboxStatus, Store};
+use tenure_store::{OutboxStatus, OutboxSummary, Store};
+use tenure_web::pages::playbooks::PlaybookRow;
 
 /// The query's pairs, each allowed name at most once (as the reports
 /// take theirs); any other name is a 400 naming it.
@@ -76,10 +79,12 @@ fn user_id(p: &HashMap<String, String>) -> Result<String, ApiError> {
     }
 }
 
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
-    t.map_or(Value::Null, |t| {
-        json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-    })
+    t.map_or(Value::Null, |t| json!(stamp(t)))
 }
 
 pub async fn messages(
@@ -138,35 +143,99 @@ fn vendor_reader(state: &AppState, headers: &HeaderMap) -> Result<Role, ApiError
     Ok(key.role)
 }
 
+/// The declared playbooks in words, each with what its outbox holds.
+fn playbook_list(
+    playbooks: &[tenure_core::playbooks::Playbook],
+    summary: &[OutboxSummary],
+) -> Vec<Value> {
+    playbooks
+        .iter()
+        .map(|p| {
+            let s = summary_of(summary, &p.name);
+            json!({
+                "name": p.name,
+                "trigger": p.trigger.name(),
+                "trigger_detail": p.trigger.to_string(),
+                "filters": p.filters.describe(),
+                "actions": p.actions.iter().map(|a| json!({"channel": a.channel(), "detail": a.to_string()})).collect::<Vec<_>>(),
+                "cooldown_days": p.cooldown_days,
+                "outbox": {"pending": s.pending, "delivered": s.delivered, "dead": s.dead},
+                "last_fired_at": time(s.last_enqueued_at),
+            })
+        })
+        .collect()
+}
+
+/// What the outbox holds for playbook `name` (nothing when it never fired).
+fn summary_of(summary: &[OutboxSummary], name: &str) -> OutboxSummary {
+    summary
+        .iter()
+        .find(|s| s.playbook == name)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The declared playbooks as the dashboard shows them.
+pub(crate) async fn playbook_rows(state: &Arc<AppState>) -> Result<Vec<PlaybookRow>, ApiError> {
+    let summary = with_store(state, |s| s.outbox_summary()).await?;
+    Ok(state
+        .config
+        .playbooks
+        .iter()
+        .map(|p| {
+            let s = summary_of(&summary, &p.name);
+            PlaybookRow {
+                name: p.name.clone(),
+                trigger: p.trigger.to_string(),
+                filters: p.filters.describe(),
+                actions: p.actions.iter().map(|a| a.to_string()).collect(),
+                cooldown_days: p.cooldown_days,
+                pending: s.pending,
+                delivered: s.delivered,
+                dead: s.dead,
+                last_fired_at: s.last_enqueued_at.map(stamp),
+            }
+        })
+        .collect())
+}
+
+/// The dead letters as a table, oldest first.
+pub(crate) async fn dead_letters(state: &Arc<AppState>) -> Result<Table, ApiError> {
+    let items = with_store(state, |s| s.outbox(Some(OutboxStatus::Dead))).await?;
+    let mut table = Table::new(&[
+        "id",
+        "playbook",
+        "channel",
+        "account_id",
+        "user_id",
+        "occurrence",
+        "attempts",
+        "last_error",
+        "created_at",
+    ]);
+    for i in items {
+        table.push(vec![
+            i.id.into(),
+            i.playbook.into(),
+            i.channel.into(),
+            i.account_id.into(),
+            i.user_id.into(),
+            i.occurrence.into(),
+            u64::from(i.attempts).into(),
+            i.last_error.into(),
+            stamp(i.created_at).into(),
+        ]);
+    }
+    Ok(table)
+}
+
 pub async fn playbooks(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     vendor_reader(&state, &headers)?;
-    let items = with_store(&state, |s| s.outbox(None)).await?;
-    let mut counts: HashMap<(&str, &str), u64> = HashMap::new();
-    for i in &items {
-        *counts
-            .entry((i.playbook.as_str(), i.status.as_str()))
-            .or_default() += 1;
-    }
-    let list: Vec<Value> = state
-        .config
-        .playbooks
-        .iter()
-        .map(|p| {
-            let n = |s: &str| counts.get(&(p.name.as_str(), s)).copied().unwrap_or(0);
-            json!({
-                "name": p.name,
-                "trigger": p.trigger.name(),
-                "trigger_detail": format!("{:?}", p.trigger),
-                "filters": format!("{:?}", p.filters),
-                "actions": p.actions.iter().map(|a| a.channel()).collect::<Vec<_>>(),
-                "cooldown_days": p.cooldown_days,
-                "outbox": {"pending": n("pending"), "delivered": n("delivered"), "dead": n("dead")},
-            })
-        })
-        .collect();
+    let summary = with_store(&state, |s| s.outbox_summary()).await?;
+    let list = playbook_list(&state.config.playbooks, &summary);
     Ok(Json(json!({ "playbooks": list })))
 }
 
@@ -200,6 +269,83 @@ pub async fn outbox(
         })
         .collect();
     Ok(Json(json!({ "items": list })))
+}
+
+/// Requeues dead letters (the one with `id`, or all) as of now; a 404
+/// when `id` names no dead letter.
+pub(crate) async fn requeue(state: &Arc<AppState>, id: Option<String>) -> Result<u64, ApiError> {
+    let now = state.clock.now();
+    let requeued = with_store(state, {
+        let id = id.clone();
+        move |s| s.requeue_dead(id.as_deref(), now)
+    })
+    .await?;
+    if let (Some(id), 0) = (&id, requeued) {
+        return Err(ApiError::NotFound(format!("dead letter {id:?}")));
+    }
+    Ok(requeued)
+}
+
+fn admin(state: &AppState, headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
+    if vendor_reader(state, headers)? != Role::Admin {
+        return Err(ApiError::Forbidden(format!("only an admin key {what}")));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/outbox/{id}/retry`: one dead letter back in the queue.
+pub async fn retry_one(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    admin(&state, &headers, "requeues dead letters")?;
+    let n = requeue(&state, Some(id)).await?;
+    Ok(Json(json!({ "requeued": n })))
+}
+
+/// `POST /api/v1/outbox/retry`: every dead letter back in the queue.
+pub async fn retry_all(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    admin(&state, &headers, "requeues dead letters")?;
+    let n = requeue(&state, None).await?;
+    Ok(Json(json!({ "requeued": n })))
+}
+
+/// The tasks (open ones, or all) as a table with [`TASK_COLUMNS`].
+pub(crate) async fn task_table(state: &Arc<AppState>, open_only: bool) -> Result<Table, ApiError> {
+    let list = with_store(state, move |s| s.tasks(open_only)).await?;
+    let mut table = Table::new(&TASK_COLUMNS);
+    for t in list {
+        table.push(vec![
+            t.id.into(),
+            t.account_id.into(),
+            t.user_id.into(),
+            t.playbook.into(),
+            t.title.into(),
+            t.detail.into(),
+            t.owner.into(),
+            stamp(t.created_at).into(),
+            t.closed_at.map(stamp).into(),
+        ]);
+    }
+    Ok(table)
+}
+
+/// Closes a task as of now; a 404 when there is none.
+pub(crate) async fn close(state: &Arc<AppState>, id: String) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let found = with_store(state, {
+        let id = id.clone();
+        move |s| s.close_task(&id, now)
+    })
+    .await?;
+    if !found {
+        return Err(ApiError::NotFound(format!("task {id:?}")));
+    }
+    Ok(())
 }
 
 const TASK_COLUMNS: [&str; 9] = [
@@ -241,23 +387,7 @@ pub async fn tasks(
             )));
         }
     };
-    let list = with_store(&state, move |s| s.tasks(open_only)).await?;
-    let stamp =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut table = Table::new(&TASK_COLUMNS);
-    for t in list {
-        table.push(vec![
-            t.id.into(),
-            t.account_id.into(),
-            t.user_id.into(),
-            t.playbook.into(),
-            t.title.into(),
-            t.detail.into(),
-            t.owner.into(),
-            stamp(t.created_at).into(),
-            t.closed_at.map(stamp).into(),
-        ]);
-    }
+    let table = task_table(&state, open_only).await?;
     Ok(if csv {
         (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
@@ -274,17 +404,7 @@ pub async fn close_task(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    if vendor_reader(&state, &headers)? != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin key closes tasks".into()));
-    }
-    let now = state.clock.now();
-    let found = with_store(&state, {
-        let id = id.clone();
-        move |s| s.close_task(&id, now)
-    })
-    .await?;
-    if !found {
-        return Err(ApiError::NotFound(format!("task {id:?}")));
-    }
+    admin(&state, &headers, "closes tasks")?;
+    close(&state, id.clone()).await?;
     Ok(Json(json!({"task_id": id, "closed": true})))
 }

@@ -319,6 +319,17 @@ pub struct OutboxItem {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// What one playbook has in the outbox.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboxSummary {
+    pub playbook: String,
+    pub pending: u64,
+    pub delivered: u64,
+    pub dead: u64,
+    /// When its last item was enqueued (it last fired).
+    pub last_enqueued_at: Option<DateTime<Utc>>,
+}
+
 /// One attempt at delivering an outbox item: delivered (`error` None), or
 /// failed with `error`, to be tried again at `retry_at` or, when that is
 /// None, given up on (a dead letter).
@@ -344,8 +355,8 @@ pub struct AuditEntry {
     pub occurrence: String,
     /// The action's index, for a delivery attempt.
     pub action: Option<u32>,
-    /// `evaluated`, `fired`, `filtered`, `cooldown`, `delivered`, `retry`
-    /// or `dead`.
+    /// `evaluated`, `fired`, `filtered`, `cooldown`, `delivered`, `retry`,
+    /// `dead` or `requeued`.
     pub event: String,
     /// Why, in words (the filter that failed, the last error, counts).
     pub detail: String,
@@ -599,8 +610,14 @@ pub trait Store: Send {
     /// enqueued again adds nothing); returns how many were added.
     fn enqueue(&mut self, items: &[OutboxItem]) -> Result<u64>;
 
-    /// The pending items due at `now`, soonest first, at most `limit`.
-    fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>>;
+    /// The pending items due at `now`, soonest first, at most `limit`,
+    /// leaving out those of the `skip` channels (held by a rate limit).
+    fn outbox_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        skip: &[&str],
+    ) -> Result<Vec<OutboxItem>>;
 
     /// Records attempts at delivering outbox items, each with its line in
     /// the audit log, in one transaction. An item that is not pending is
@@ -609,6 +626,16 @@ pub trait Store: Send {
 
     /// The outbox's items (of one status, or all), oldest first.
     fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxItem>>;
+
+    /// Per playbook with items in the outbox: how many are pending,
+    /// delivered and dead, and when the last one was enqueued.
+    fn outbox_summary(&self) -> Result<Vec<OutboxSummary>>;
+
+    /// Puts dead letters (the one with `id`, or all) back in the queue,
+    /// due at `at` with their attempts counted from zero again, each with
+    /// a `requeued` line in the audit log (one transaction). Returns how
+    /// many were requeued; an item that is not dead is left as it is.
+    fn requeue_dead(&mut self, id: Option<&str>, at: DateTime<Utc>) -> Result<u64>;
 
     /// Records one playbook evaluation in one transaction: its audit
     /// lines, the outbox items it enqueued (those already there are left

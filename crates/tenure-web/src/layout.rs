@@ -12,6 +12,7 @@ const NAV: &[(&str, &str, bool)] = &[
     ("/reports", "Reports", true),
     ("/insights", "Insights", true),
     ("/alerts", "Alerts", false),
+    ("/playbooks", "Playbooks", false),
 ];
 
 fn head(title: &str) -> Markup {

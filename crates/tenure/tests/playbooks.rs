@@ -9,6 +9,7 @@ mod common;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use common::web::{get, no_redirects, post, sign_in};
 use common::{Server, client, create_key, small_store, tenure};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -486,20 +487,6 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), tasks.len() + 1);
-    let closed = c
-        .post(tasks_url(&format!("/{}/close", tasks[0].id)))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap();
-    assert_eq!(closed.status(), 200);
-    let open: serde_json::Value = c
-        .get(tasks_url(""))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    assert_eq!(open["tasks"].as_array().unwrap().len(), tasks.len() - 1);
 
     // The outbox: everything delivered, nothing dead; the playbooks list.
     let outbox: serde_json::Value = c
@@ -517,8 +504,88 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(playbooks["playbooks"][0]["name"], "dormant users");
-    assert_eq!(playbooks["playbooks"][0]["outbox"]["dead"], 0);
+    let dormant = &playbooks["playbooks"][0];
+    assert_eq!(dormant["name"], "dormant users");
+    assert_eq!(dormant["trigger_detail"], "a user becomes dormant");
+    assert_eq!(
+        dormant["actions"][2]["detail"],
+        "task for the CSM: Check in with a dormant user"
+    );
+    assert_eq!(dormant["outbox"]["dead"], 0);
+    assert_eq!(
+        dormant["outbox"]["delivered"],
+        want.iter()
+            .filter(|i| i.playbook == "dormant users")
+            .count() as u64
+    );
+    assert!(dormant["last_fired_at"].is_string(), "{dormant}");
+
+    // The dashboard's page: the playbooks in words, the open tasks, one
+    // closed from its form; its CSV is the API's.
+    let http = no_redirects();
+    let session = sign_in(&http, &server, &admin).unwrap();
+    let (status, page) = get(&http, &server, Some(&session), "/playbooks");
+    assert_eq!(status, 200, "{page}");
+    for text in [
+        "a user becomes dormant",
+        "every day, per live account",
+        "a seat stays unused 3 days after it is assigned",
+        "set the user's trait champion = true",
+        &format!("id=\"task-{}\"", tasks[0].id),
+        &format!("/playbooks/tasks/{}/close", tasks[0].id),
+        "No dead letters",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    let (status, to) = post(
+        &http,
+        &server,
+        &session,
+        &format!("/playbooks/tasks/{}/close", tasks[0].id),
+        &[("csrf", &session.csrf)],
+    );
+    let done = format!("/playbooks?done=closed&task={}", tasks[0].id);
+    assert_eq!((status, to.as_str()), (303, done.as_str()));
+    let (_, page) = get(&http, &server, Some(&session), &to);
+    assert!(
+        page.contains(&format!("Task {} closed.", tasks[0].id)),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("id=\"task-{}\"", tasks[0].id)),
+        "{page}"
+    );
+    // Closed from the page, closed again through the API: the first time
+    // is kept.
+    let closed = c
+        .post(tasks_url(&format!("/{}/close", tasks[0].id)))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let (_, web_csv) = get(
+        &http,
+        &server,
+        Some(&session),
+        "/playbooks?status=all&format=csv",
+    );
+    let api_csv = c
+        .get(tasks_url("?status=all&format=csv"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(web_csv, api_csv);
+    assert_eq!(web_csv.lines().count(), tasks.len() + 1);
+    let open: serde_json::Value = c
+        .get(tasks_url(""))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(open["tasks"].as_array().unwrap().len(), tasks.len() - 1);
     assert!(server.stop().success());
 
     // The trait went in through the writer, once per user, as a change
@@ -632,6 +699,49 @@ fn failures_end_as_dead_letters_with_the_last_error() {
         3 * hooks,
         "three attempts each, no more"
     );
+
+    // The dashboard lists them; an admin requeues one from the page, then
+    // the rest through the API: each gets its attempts again.
+    let http = no_redirects();
+    let session = sign_in(&http, &server, &admin).unwrap();
+    let (_, page) = get(&http, &server, Some(&session), "/playbooks");
+    let items = dead();
+    for item in &items {
+        assert!(
+            page.contains(&format!("id=\"dead-{}\"", item["id"].as_str().unwrap())),
+            "{page}"
+        );
+    }
+    assert!(page.contains(&format!("HTTP 503 from {}", receiver.url)));
+    let first = items[0]["id"].as_str().unwrap();
+    let (status, to) = post(
+        &http,
+        &server,
+        &session,
+        &format!("/playbooks/outbox/{first}/retry"),
+        &[("csrf", &session.csrf)],
+    );
+    assert_eq!((status, to.as_str()), (303, "/playbooks?done=1#dead"));
+    wait_for("the requeued item's attempts", || {
+        receiver.hits().len() == 3 * hooks + 3 && dead().len() == hooks
+    });
+    let all: serde_json::Value = c
+        .post(server.url("/api/v1/outbox/retry"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(all["requeued"], hooks as u64);
+    wait_for("every requeued item's attempts", || {
+        receiver.hits().len() == 6 * hooks + 3 && dead().len() == hooks
+    });
+    let gone = c
+        .post(server.url("/api/v1/outbox/nonesuch/retry"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(gone.status(), 404);
     let bad = c
         .get(server.url("/api/v1/outbox?status=lost"))
         .bearer_auth(&admin)
@@ -639,10 +749,17 @@ fn failures_end_as_dead_letters_with_the_last_error() {
         .unwrap();
     assert_eq!(bad.status(), 400);
     assert!(server.stop().success());
+    assert_eq!(
+        common::count(
+            Path::new(&data),
+            "SELECT count(*) FROM playbook_audit WHERE event = 'requeued'"
+        ),
+        hooks as i64 + 1
+    );
 }
 
 #[test]
-fn a_rate_limit_spaces_the_deliveries_of_its_channel() {
+fn a_rate_limit_spaces_its_channel_and_holds_up_no_other() {
     let Setup {
         dir: _dir,
         data,
@@ -655,7 +772,13 @@ fn a_rate_limit_spaces_the_deliveries_of_its_channel() {
             always: None,
             delay: Duration::ZERO,
         },
-        "rate_limits = { webhook = \"5/second\" }",
+        "rate_limits = { webhook = \"5/second\", in_app = \"1/hour\" }",
+    );
+    let admin = create_key(Path::new(&data), &["--role", "admin"]);
+    let in_app = of(&expected(Path::new(&data), &config), "in_app").len();
+    assert!(
+        in_app >= 2,
+        "more messages than the limit lets out: {in_app}"
     );
     let hooks = of(&expected(Path::new(&data), &config), "webhook").len();
     assert!(hooks >= 20, "enough webhooks to see the limit: {hooks}");
@@ -681,6 +804,22 @@ fn a_rate_limit_spaces_the_deliveries_of_its_channel() {
             w[5] - w[0]
         );
     }
+    // The in-app channel, at its limit for the hour, held its items back
+    // without holding up the webhooks: one message out, the rest pending.
+    let pending: serde_json::Value = client()
+        .get(server.url("/api/v1/outbox?status=pending"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let pending = pending["items"].as_array().unwrap();
+    assert_eq!(pending.len(), in_app - 1);
+    assert!(
+        pending
+            .iter()
+            .all(|i| i["channel"] == "in_app" && i["attempts"] == 0)
+    );
     assert!(server.stop().success());
 }
 

@@ -6,120 +6,13 @@
 
 mod common;
 
-use common::{Server, dashboard_server};
-use reqwest::blocking::{Client, Response};
+use common::dashboard_server;
+use common::web::{Session, get, no_redirects, post, sign_in};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// The preset's last day: pages are pinned to it.
 const AS_OF: &str = "as_of=2026-10-31";
-
-fn no_redirects() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
-
-/// The value of the hidden `csrf` field of the first form in `html`.
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[at..at + 64].to_string()
-}
-
-/// `name=value` of the Set-Cookie header for cookie `name`.
-fn set_cookie(r: &Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(String::from)
-}
-
-fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
-/// A browser-like session: its cookie and anti-forgery token.
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-/// Signs in with `key`: the session, or the failed answer's status.
-fn sign_in(http: &Client, server: &Server, key: &str) -> Result<Session, u16> {
-    let form = http.get(server.url("/signin")).send().unwrap();
-    assert_eq!(form.status().as_u16(), 200);
-    let signin_cookie = set_cookie(&form, "tenure_signin").expect("a sign-in cookie");
-    let signin_cookie = signin_cookie.split(';').next().unwrap().to_string();
-    let csrf = csrf_of(&form.text().unwrap());
-    let r = http
-        .post(server.url("/signin"))
-        .header("cookie", &signin_cookie)
-        .form(&[("key", key), ("csrf", csrf.as_str())])
-        .send()
-        .unwrap();
-    if r.status().as_u16() != 303 {
-        return Err(r.status().as_u16());
-    }
-    assert_eq!(location(&r), "/overview");
-    let session = set_cookie(&r, "tenure_session").expect("a session cookie");
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
-        assert!(session.contains(attribute), "{session}");
-    }
-    let cookie = session.split(';').next().unwrap().to_string();
-    let page = http
-        .get(server.url("/overview"))
-        .header("cookie", &cookie)
-        .query(&[("as_of", "2026-10-31")])
-        .send()
-        .unwrap();
-    assert_eq!(page.status().as_u16(), 200);
-    let csrf = csrf_of(&page.text().unwrap());
-    Ok(Session { cookie, csrf })
-}
-
-fn get(http: &Client, server: &Server, session: Option<&Session>, path: &str) -> (u16, String) {
-    let mut r = http.get(server.url(path));
-    if let Some(s) = session {
-        r = r.header("cookie", &s.cookie);
-    }
-    let r = r.send().unwrap();
-    let status = r.status().as_u16();
-    let body = if status == 303 {
-        location(&r)
-    } else {
-        r.text().unwrap()
-    };
-    (status, body)
-}
-
-fn post(
-    http: &Client,
-    server: &Server,
-    session: &Session,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let r = http
-        .post(server.url(path))
-        .header("cookie", &session.cookie)
-        .form(form)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let body = if status == 303 {
-        location(&r)
-    } else {
-        r.text().unwrap()
-    };
-    (status, body)
-}
 
 #[test]
 fn signing_in_and_out_with_forms_that_need_their_token() {
@@ -310,6 +203,12 @@ fn every_role_sees_what_it_may_and_nothing_else() {
         ),
         (format!("/insights?{q}"), [200, 200, 200, 303]),
         (format!("/alerts?{q}"), [200, 200, 403, 303]),
+        ("/playbooks".into(), [200, 200, 403, 303]),
+        (
+            "/playbooks?status=all&format=csv".into(),
+            [200, 200, 403, 303],
+        ),
+        ("/playbooks?status=closed".into(), [400, 400, 403, 303]),
     ];
     for (route, expected) in &routes {
         for (who, want) in expected.iter().enumerate() {
@@ -343,6 +242,12 @@ fn every_role_sees_what_it_may_and_nothing_else() {
     assert!(csv.lines().count() > 1, "{csv}");
 
     // The API under the same keys.
+    for route in ["/api/v1/playbooks", "/api/v1/outbox", "/api/v1/tasks"] {
+        for (key, want) in keys.iter().zip([200, 200, 403]) {
+            let r = http.get(server.url(route)).bearer_auth(key).send().unwrap();
+            assert_eq!(r.status().as_u16(), want, "{route}");
+        }
+    }
     let api_routes: [(&str, [u16; 3]); 7] = [
         ("/api/v1/stats", [200, 200, 403]),
         ("/api/v1/reports/engagement", [200, 200, 200]),
@@ -392,7 +297,35 @@ fn every_role_sees_what_it_may_and_nothing_else() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 403, "role {who}");
     }
+    // Only an admin closes tasks and requeues dead letters.
+    for (who, path) in [
+        (1, "/playbooks/outbox/retry"),
+        (2, "/playbooks/outbox/retry"),
+        (1, "/playbooks/tasks/t-1/close"),
+    ] {
+        let s = &sessions[who];
+        let (status, _) = post(&http, &server, s, path, &[("csrf", &s.csrf)]);
+        assert_eq!(status, 403, "{path} as role {who}");
+    }
+    for route in ["/api/v1/outbox/retry", "/api/v1/tasks/t-1/close"] {
+        let r = http
+            .post(server.url(route))
+            .bearer_auth(&keys[1])
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{route}");
+    }
     let admin = &sessions[0];
+    for (path, want) in [
+        ("/playbooks/outbox/retry", 303),
+        ("/playbooks/outbox/nonesuch/retry", 404),
+        ("/playbooks/tasks/nonesuch/close", 404),
+    ] {
+        let (status, _) = post(&http, &server, admin, path, &[("csrf", &admin.csrf)]);
+        assert_eq!(status, want, "{path}");
+    }
+    let (status, _) = post(&http, &server, admin, "/playbooks/outbox/retry", &[]);
+    assert_eq!(status, 403, "no token, no change");
     let (status, _) = post(
         &http,
         &server,
@@ -577,6 +510,7 @@ fn page_structure_snapshots() {
         ),
         ("insights", &admin, format!("/insights?{AS_OF}")),
         ("alerts", &admin, format!("/alerts?{AS_OF}")),
+        ("playbooks", &admin, "/playbooks".to_string()),
         ("not_found", &tenant, format!("/accounts/acct-1?{AS_OF}")),
     ] {
         let (status, html) = get(&http, &server, Some(session), &path);

@@ -131,7 +131,7 @@ async fn on_store<T: Send + 'static>(
 }
 
 /// The page's signed-in viewer and parsed query, or the answer to give.
-fn begin(
+pub(super) fn begin(
     state: &AppState,
     headers: &HeaderMap,
     raw: Option<String>,
@@ -162,7 +162,7 @@ fn request(
         .map_err(|e| WebError::for_viewer(e, &who.viewer))
 }
 
-fn vendor_only(who: &SignedIn) -> Result<(), WebError> {
+pub(super) fn vendor_only(who: &SignedIn) -> Result<(), WebError> {
     if who.viewer.sees_all() {
         Ok(())
     } else {
@@ -201,7 +201,7 @@ fn choice(q: &PageQuery, param: &str, choices: &[&str]) -> Choice {
 }
 
 /// The CSV of a table, as a download named after the report.
-fn csv_download(name: &str, table: &Table) -> Response {
+pub(super) fn csv_download(name: &str, table: &Table) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -11,6 +11,7 @@
 
 pub mod cache;
 mod handlers;
+mod playbooks;
 mod query;
 pub mod session;
 mod signin;
@@ -42,6 +43,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/insights", get(handlers::insights))
         .route("/alerts", get(handlers::alerts))
         .route("/alerts/{id}/{action}", post(handlers::change_alert))
+        .route("/playbooks", get(playbooks::page))
+        .route("/playbooks/tasks/{id}/close", post(playbooks::close_task))
+        .route("/playbooks/outbox/retry", post(playbooks::retry_all))
+        .route("/playbooks/outbox/{id}/retry", post(playbooks::retry_one))
 }
 
 async fn css() -> Response {

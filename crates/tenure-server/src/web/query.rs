@@ -7,7 +7,7 @@
 /// Parameters that belong to the pages, not to the reports.
 const PAGE_PARAMS: &[&str] = &[
     "page", "status", "category", "q", "band", "mix", "plan", "owner", "sort", "dir", "done",
-    "alert",
+    "alert", "task",
 ];
 
 use crate::reports::percent_decode as decode;

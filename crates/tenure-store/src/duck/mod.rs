@@ -339,8 +339,9 @@ impl Store for DuckStore {
         &self,
         now: chrono::DateTime<chrono::Utc>,
         limit: usize,
+        skip: &[&str],
     ) -> Result<Vec<crate::OutboxItem>> {
-        outbox::due(self, now, limit)
+        outbox::due(self, now, limit, skip)
     }
 
     fn outbox_attempted(&mut self, attempts: &[crate::Attempt]) -> Result<()> {
@@ -395,6 +396,14 @@ impl Store for DuckStore {
 
     fn outbox(&self, status: Option<crate::OutboxStatus>) -> Result<Vec<crate::OutboxItem>> {
         outbox::list(self, status)
+    }
+
+    fn outbox_summary(&self) -> Result<Vec<crate::OutboxSummary>> {
+        outbox::summary(self)
+    }
+
+    fn requeue_dead(&mut self, id: Option<&str>, at: DateTime<Utc>) -> Result<u64> {
+        outbox::requeue_dead(self, id, at)
     }
 
     fn event_days(

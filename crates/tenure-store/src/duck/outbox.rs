@@ -3,7 +3,7 @@
 //! letters). Times are stored as UTC `TIMESTAMP`s.
 
 use super::{DuckStore, utc};
-use crate::{Attempt, OutboxItem, OutboxStatus, Result, StoreError};
+use crate::{Attempt, OutboxItem, OutboxStatus, OutboxSummary, Result, StoreError};
 use chrono::{DateTime, Utc};
 use duckdb::params;
 
@@ -88,11 +88,20 @@ fn read(store: &DuckStore, filter: &str, tail: &str) -> Result<Vec<OutboxItem>> 
     .collect()
 }
 
-pub(super) fn due(store: &DuckStore, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>> {
+pub(super) fn due(
+    store: &DuckStore,
+    now: DateTime<Utc>,
+    limit: usize,
+    skip: &[&str],
+) -> Result<Vec<OutboxItem>> {
+    let skip: String = skip
+        .iter()
+        .map(|c| format!(" AND channel <> '{}'", c.replace('\'', "''")))
+        .collect();
     read(
         store,
         &format!(
-            "status = 'pending' AND next_at <= TIMESTAMP '{}'",
+            "status = 'pending' AND next_at <= TIMESTAMP '{}'{skip}",
             now.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f")
         ),
         &format!("ORDER BY next_at, created_at, id LIMIT {limit}"),
@@ -155,6 +164,52 @@ pub(super) fn list(store: &DuckStore, status: Option<OutboxStatus>) -> Result<Ve
     read(store, &filter, "ORDER BY created_at, id")
 }
 
+pub(super) fn summary(store: &DuckStore) -> Result<Vec<OutboxSummary>> {
+    let mut stmt = store.conn.prepare(
+        "SELECT playbook, count(*) FILTER (WHERE status = 'pending'),
+                count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'dead'),
+                epoch_us(max(created_at))
+         FROM outbox GROUP BY playbook ORDER BY playbook",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(OutboxSummary {
+            playbook: r.get(0)?,
+            pending: r.get(1)?,
+            delivered: r.get(2)?,
+            dead: r.get(3)?,
+            last_enqueued_at: utc(r.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub(super) fn requeue_dead(
+    store: &mut DuckStore,
+    id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    not_in_a_write(store, "requeue_dead")?;
+    let at = at.naive_utc();
+    let which = "status = 'dead' AND (?::VARCHAR IS NULL OR id = ?)";
+    let tx = store.conn.transaction()?;
+    tx.execute(
+        &format!(
+            "INSERT INTO playbook_audit
+             SELECT ?, playbook, account_id, user_id, occurrence, action, 'requeued',
+                    'requeued by hand after ' || attempts || CASE WHEN attempts = 1 THEN ' attempt' ELSE ' attempts' END
+                    || '; the last error: ' || coalesce(last_error, 'none')
+             FROM outbox WHERE {which}"
+        ),
+        params![at, id, id],
+    )?;
+    let changed = tx.execute(
+        &format!("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ? WHERE {which}"),
+        params![at, id, id],
+    )?;
+    tx.commit()?;
+    Ok(changed as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Attempt, DuckStore, OutboxItem, OutboxStatus, Store};
@@ -205,10 +260,11 @@ mod tests {
         );
         // Enqueued again (a re-evaluation, a restart): nothing new.
         assert_eq!(store.enqueue(&[item("k1", t0)]).unwrap(), 0);
-        let due = store.outbox_due(t0, 10).unwrap();
+        let due = store.outbox_due(t0, 10, &[]).unwrap();
         assert_eq!(due.len(), 1);
+        assert!(store.outbox_due(t0, 10, &["webhook"]).unwrap().is_empty());
         assert_eq!(due[0], item("k1", t0));
-        assert_eq!(store.outbox_due(later, 1).unwrap()[0].id, "k1");
+        assert_eq!(store.outbox_due(later, 1, &[]).unwrap()[0].id, "k1");
 
         // k1 fails once, then is delivered; k2 fails for good.
         let retry = t0 + Duration::seconds(30);
@@ -220,8 +276,8 @@ mod tests {
                 Some(retry),
             )])
             .unwrap();
-        assert!(store.outbox_due(t0, 10).unwrap().is_empty());
-        let again = store.outbox_due(retry, 10).unwrap();
+        assert!(store.outbox_due(t0, 10, &[]).unwrap().is_empty());
+        let again = store.outbox_due(retry, 10, &[]).unwrap();
         assert_eq!(
             (again[0].attempts, again[0].last_error.as_deref()),
             (1, Some("503 from the receiver"))
@@ -234,7 +290,7 @@ mod tests {
             .unwrap();
         assert!(
             store
-                .outbox_due(later + Duration::days(1), 10)
+                .outbox_due(later + Duration::days(1), 10, &[])
                 .unwrap()
                 .is_empty()
         );
@@ -266,6 +322,44 @@ mod tests {
         assert_eq!(log[2].detail, "connection refused");
         assert_eq!(log[0].user_id.as_deref(), Some("usr-1"));
         assert_eq!(log[0].action, Some(0));
+
+        // The summary per playbook; the dead letter requeued by hand
+        // (by id, then all: nothing left) starts its attempts again.
+        let summary = store.outbox_summary().unwrap();
+        assert_eq!(
+            (
+                summary.len(),
+                summary[0].delivered,
+                summary[0].dead,
+                summary[0].pending
+            ),
+            (1, 1, 1, 0)
+        );
+        assert_eq!(summary[0].last_enqueued_at, Some(later));
+        assert_eq!(store.requeue_dead(Some("k1"), later).unwrap(), 0);
+        let now = later + Duration::hours(1);
+        assert_eq!(store.requeue_dead(Some("k2"), now).unwrap(), 1);
+        assert_eq!(store.requeue_dead(None, now).unwrap(), 0);
+        let due = store.outbox_due(now, 10, &[]).unwrap();
+        assert_eq!(
+            (
+                due.len(),
+                due[0].id.as_str(),
+                due[0].attempts,
+                due[0].next_at
+            ),
+            (1, "k2", 0, now)
+        );
+        assert_eq!(due[0].last_error.as_deref(), Some("connection refused"));
+        let log = store.playbook_audit(now, None, false).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(
+            (log[0].event.as_str(), log[0].detail.as_str()),
+            (
+                "requeued",
+                "requeued by hand after 1 attempt; the last error: connection refused"
+            )
+        );
 
         // It all survives reopening the store.
         drop(store);

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod insights;
 pub mod overview;
+pub mod playbooks;
 pub mod reports;
 pub mod user;
 

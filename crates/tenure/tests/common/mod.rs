@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+pub mod web;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_tenure");
 
 /// Runs `tenure ARGS`, returning (status ok, stdout, stderr).
