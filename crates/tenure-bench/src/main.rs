@@ -14,11 +14,14 @@
 //! - `web`: concurrent signed-in users open the dashboard's pages.
 //! - `outbox`: `tenure serve` delivering playbook webhooks to a local
 //!   receiver, against a plain client.
+//! - `playbooks`: evaluating every playbook for a day on a store, against
+//!   reading every user's activity as the evaluation once did.
 
 mod batches;
 mod http;
 mod local;
 mod outbox;
+mod playbooks;
 mod reports;
 mod web;
 
@@ -55,6 +58,8 @@ enum Command {
     Web(web::Args),
     /// `tenure serve` delivering playbook webhooks to a local receiver.
     Outbox(outbox::Args),
+    /// Every playbook evaluated for a day, against reading every user.
+    Playbooks(playbooks::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,5 +75,6 @@ fn main() -> anyhow::Result<()> {
         Command::Sql(args) => local::sql(args),
         Command::Web(args) => web::run(args),
         Command::Outbox(args) => outbox::run(args),
+        Command::Playbooks(args) => playbooks::run(args),
     }
 }

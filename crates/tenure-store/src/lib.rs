@@ -144,6 +144,30 @@ pub struct UserActivity {
     pub licensed: bool,
 }
 
+/// A user whose activity in a rolling window may have changed from one day
+/// to the next ([`Store::activity_moves`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityMove {
+    pub user_id: String,
+    pub account_id: Option<String>,
+    /// The window ending on the day.
+    pub now: tenure_core::report::KindCounts,
+    /// The window ending the day before.
+    pub before: tenure_core::report::KindCounts,
+}
+
+/// A user who did something for the first time on a day that an
+/// achievement counts ([`Store::achievement_moves`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchievementMove {
+    pub user_id: String,
+    pub account_id: Option<String>,
+    /// Achievements done by the end of the day.
+    pub now: u64,
+    /// Achievements done by the end of the day before.
+    pub before: u64,
+}
+
 /// An account's portal and sharing activity in a period (events attributed
 /// to it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -485,6 +509,35 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
+
+    /// [`Store::user_activity`] of the users `ids` alone (licensed or
+    /// not; unknown ids are left out), reading only their rows.
+    fn user_activity_of(
+        &self,
+        period: tenure_core::report::Period,
+        ids: &[String],
+    ) -> Result<Vec<UserActivity>>;
+
+    /// The users licensed at the end of `day` and of the day before whose
+    /// activity in the `days`-day window ending on `day` may differ from
+    /// that in the window ending the day before (events on `day`, or on
+    /// the day the earlier window starts), with both windows' counts,
+    /// sorted by account and user. Every other user's windows are equal.
+    fn activity_moves(&self, day: chrono::NaiveDate, days: u32) -> Result<Vec<ActivityMove>>;
+
+    /// The users licensed at the end of `day` who did something for the
+    /// first time on `day` that an achievement counts, with how many
+    /// achievements they had done by the end of `day` and of the day
+    /// before. Every other user's count is the same on both days.
+    fn achievement_moves(
+        &self,
+        day: chrono::NaiveDate,
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<AchievementMove>>;
+
+    /// The users ever given a seat dated `day` (whatever their seat is
+    /// now), sorted.
+    fn seats_assigned_on(&self, day: chrono::NaiveDate) -> Result<Vec<String>>;
 
     /// Every account as it was at the end of day `at` (the scope's account
     /// filter applies), sorted by id.

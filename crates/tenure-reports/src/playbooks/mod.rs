@@ -21,7 +21,10 @@ use std::collections::{HashMap, HashSet};
 use tenure_core::messages::Templates;
 use tenure_core::playbooks::{Filters, Playbook};
 use tenure_core::report::{Period, ReportsConfig};
-use tenure_store::{AccountAt, Alert, AuditEntry, OutboxItem, Scope, Store, UserActivity};
+use tenure_store::{
+    AccountAt, AchievementMove, ActivityMove, Alert, AuditEntry, OutboxItem, Scope, Store,
+    UserActivity,
+};
 
 /// What an evaluation needs from the config.
 #[derive(Clone, Copy)]
@@ -169,18 +172,24 @@ type Scores = HashMap<(String, Option<String>), f64>;
 pub(crate) struct Inputs<'a> {
     store: &'a dyn Store,
     config: &'a ReportsConfig,
+    /// The licensed users looked up so far, by day (see [`Inputs::load_users`]).
     users: HashMap<NaiveDate, HashMap<String, UserActivity>>,
-    categories: HashMap<NaiveDate, triggers::Categories>,
-    achievements: HashMap<NaiveDate, HashMap<String, (Option<String>, u64)>>,
+    /// The ids looked up and not found licensed, by day.
+    unlicensed: HashMap<NaiveDate, HashSet<String>>,
+    activity_moves: HashMap<NaiveDate, Vec<ActivityMove>>,
+    achievement_moves: HashMap<NaiveDate, Vec<AchievementMove>>,
     accounts: HashMap<NaiveDate, HashMap<String, AccountAt>>,
     health: HashMap<NaiveDate, HashMap<String, (f64, String)>>,
     scores: HashMap<(NaiveDate, String), Scores>,
     alerts: Option<Vec<Alert>>,
 }
 
+/// The days of the window a user's category covers.
+const WINDOW_DAYS: u32 = 30;
+
 fn window(day: NaiveDate) -> Period {
     Period {
-        from: day - Days::new(29),
+        from: day - Days::new(u64::from(WINDOW_DAYS) - 1),
         to: day,
     }
 }
@@ -191,8 +200,9 @@ impl<'a> Inputs<'a> {
             store,
             config,
             users: HashMap::new(),
-            categories: HashMap::new(),
-            achievements: HashMap::new(),
+            unlicensed: HashMap::new(),
+            activity_moves: HashMap::new(),
+            achievement_moves: HashMap::new(),
             accounts: HashMap::new(),
             health: HashMap::new(),
             scores: HashMap::new(),
@@ -200,53 +210,56 @@ impl<'a> Inputs<'a> {
         }
     }
 
-    /// The licensed users at the end of `day`, with their activity in the
-    /// 30 days to it.
-    fn users(&mut self, day: NaiveDate) -> Result<&HashMap<String, UserActivity>, ReportError> {
-        if !self.users.contains_key(&day) {
-            let rows = self.store.user_activity(window(day), &Scope::default())?;
-            self.users.insert(
-                day,
-                rows.into_iter().map(|u| (u.user_id.clone(), u)).collect(),
-            );
-        }
-        Ok(&self.users[&day])
-    }
-
-    fn categories(&mut self, day: NaiveDate) -> Result<&triggers::Categories, ReportError> {
-        if !self.categories.contains_key(&day) {
-            let config = self.config;
-            let map = self
-                .users(day)?
-                .values()
-                .map(|u| {
-                    (
-                        u.user_id.clone(),
-                        (u.account_id.clone(), config.category(&u.counts)),
-                    )
-                })
-                .collect();
-            self.categories.insert(day, map);
-        }
-        Ok(&self.categories[&day])
-    }
-
-    fn achievements(
+    /// Looks up the users `ids` (those not looked up yet) at the end of
+    /// `day`, with their activity in the 30 days to it, in one query; the
+    /// licensed ones are then in `users[day]`.
+    fn load_users<'i>(
         &mut self,
         day: NaiveDate,
-    ) -> Result<&HashMap<String, (Option<String>, u64)>, ReportError> {
-        if !self.achievements.contains_key(&day) {
-            let rows =
-                self.store
-                    .user_achievements(day, &Scope::default(), &self.config.achievements)?;
-            self.achievements.insert(
-                day,
-                rows.into_iter()
-                    .map(|(user, account, n)| (user, (account, n)))
-                    .collect(),
-            );
+        ids: impl IntoIterator<Item = &'i String>,
+    ) -> Result<(), ReportError> {
+        let known = self.users.entry(day).or_default();
+        let unlicensed = self.unlicensed.entry(day).or_default();
+        let mut wanted: Vec<String> = ids
+            .into_iter()
+            .filter(|id| !known.contains_key(*id) && !unlicensed.contains(*id))
+            .cloned()
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
         }
-        Ok(&self.achievements[&day])
+        unlicensed.extend(wanted.iter().cloned());
+        for u in self.store.user_activity_of(window(day), &wanted)? {
+            if u.licensed {
+                unlicensed.remove(&u.user_id);
+                known.insert(u.user_id.clone(), u);
+            }
+        }
+        Ok(())
+    }
+
+    /// The users whose 30-day window may have changed on `day`, with both
+    /// windows' counts.
+    fn activity_moves(&mut self, day: NaiveDate) -> Result<&[ActivityMove], ReportError> {
+        if !self.activity_moves.contains_key(&day) {
+            let moves = self.store.activity_moves(day, WINDOW_DAYS)?;
+            self.activity_moves.insert(day, moves);
+        }
+        Ok(&self.activity_moves[&day])
+    }
+
+    /// The users whose achievements may have grown on `day`, with both
+    /// days' counts.
+    fn achievement_moves(&mut self, day: NaiveDate) -> Result<&[AchievementMove], ReportError> {
+        if !self.achievement_moves.contains_key(&day) {
+            let moves = self
+                .store
+                .achievement_moves(day, &self.config.achievements)?;
+            self.achievement_moves.insert(day, moves);
+        }
+        Ok(&self.achievement_moves[&day])
     }
 
     fn accounts(&mut self, day: NaiveDate) -> Result<&HashMap<String, AccountAt>, ReportError> {
@@ -446,7 +459,11 @@ pub fn evaluate(
     };
     let mut decided = Vec::new();
     for playbook in settings.playbooks {
-        for occurrence in triggers::occurrences(&mut inputs, &playbook.trigger, day, finished)? {
+        let occurrences = triggers::occurrences(&mut inputs, &playbook.trigger, day, finished)?;
+        // The subjects' accounts and users, looked up together.
+        inputs.accounts(day)?;
+        inputs.load_users(day, occurrences.iter().filter_map(|o| o.user_id.as_ref()))?;
+        for occurrence in occurrences {
             let subject: Subject = (
                 playbook.name.clone(),
                 occurrence.account_id.clone(),
@@ -461,11 +478,6 @@ pub fn evaluate(
                     items: Vec::new(),
                 });
                 continue;
-            }
-            // Loaded first, then borrowed together (no copies).
-            inputs.accounts(day)?;
-            if occurrence.user_id.is_some() {
-                inputs.users(day)?;
             }
             let account = occurrence
                 .account_id

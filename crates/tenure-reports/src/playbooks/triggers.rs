@@ -11,7 +11,6 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tenure_core::playbooks::Trigger;
-use tenure_core::report::Category;
 use tenure_core::rules::LEVELS;
 
 /// One occurrence of a trigger.
@@ -44,20 +43,17 @@ pub(super) fn occurrences(
     let mut out = Vec::new();
     match trigger {
         Trigger::CategoryEntered(category) => {
-            inputs.categories(day)?;
-            inputs.categories(before(day))?;
-            let (now, was) = (&inputs.categories[&day], &inputs.categories[&before(day)]);
-            for (user, (account, c)) in now {
-                let Some((_, previous)) = was.get(user) else {
-                    continue;
-                };
-                if c == category && previous != category {
+            let config = inputs.config;
+            for m in inputs.activity_moves(day)? {
+                let (now, previous) = (config.category(&m.now), config.category(&m.before));
+                if now == *category && previous != *category {
                     out.push(Occurrence {
-                        account_id: account.clone(),
-                        user_id: Some(user.clone()),
+                        account_id: m.account_id.clone(),
+                        user_id: Some(m.user_id.clone()),
                         id: format!("{day}:{}", category.as_str()),
                         summary: format!(
-                            "{user} became {} (was {}) over the 30 days to {day}",
+                            "{} became {} (was {}) over the 30 days to {day}",
+                            m.user_id,
                             category.as_str(),
                             previous.as_str()
                         ),
@@ -69,31 +65,32 @@ pub(super) fn occurrences(
         Trigger::LevelReached { level } => {
             let target = LEVELS.iter().position(|l| l == level).unwrap_or(0);
             let config = inputs.config;
-            inputs.achievements(day)?;
-            inputs.achievements(before(day))?;
-            let (now, was) = (
-                &inputs.achievements[&day],
-                &inputs.achievements[&before(day)],
-            );
-            for (user, (account, n)) in now {
-                let previous = was.get(user).map_or(0, |(_, n)| *n);
-                if config.level_index(*n) >= target && config.level_index(previous) < target {
+            for m in inputs.achievement_moves(day)? {
+                let n = m.now;
+                if config.level_index(n) >= target && config.level_index(m.before) < target {
                     out.push(Occurrence {
-                        account_id: account.clone(),
-                        user_id: Some(user.clone()),
+                        account_id: m.account_id.clone(),
+                        user_id: Some(m.user_id.clone()),
                         id: format!("level:{level}"),
-                        summary: format!("{user} reached {level} ({n} achievements) on {day}"),
+                        summary: format!(
+                            "{} reached {level} ({n} achievements) on {day}",
+                            m.user_id
+                        ),
                         data: json!({"level": level, "achievements": n}),
                     });
                 }
             }
         }
         Trigger::SeatsPending { days } => {
-            for u in inputs.users(day)?.values() {
+            let assigned_on = day - Days::new(u64::from(*days));
+            let ids = inputs.store.seats_assigned_on(assigned_on)?;
+            inputs.load_users(day, &ids)?;
+            let users = &inputs.users[&day];
+            for u in ids.iter().filter_map(|id| users.get(id)) {
                 let Some(assigned) = u.seat_assigned_at.map(|t| t.date_naive()) else {
                     continue;
                 };
-                if u.last_active_at.is_none() && assigned + Days::new(u64::from(*days)) == day {
+                if u.last_active_at.is_none() && assigned == assigned_on {
                     out.push(Occurrence {
                         account_id: u.account_id.clone(),
                         user_id: Some(u.user_id.clone()),
@@ -218,6 +215,3 @@ pub(super) fn occurrences(
     out.sort_by(|a, b| (&a.account_id, &a.user_id, &a.id).cmp(&(&b.account_id, &b.user_id, &b.id)));
     Ok(out)
 }
-
-/// A user's category in the 30 days to a day, with their account.
-pub(super) type Categories = HashMap<String, (Option<String>, Category)>;

@@ -8,6 +8,7 @@ mod active_days;
 mod alerts;
 mod arrow;
 mod asof;
+mod changes;
 mod fits;
 mod health;
 mod keys;
@@ -232,6 +233,38 @@ impl Store for DuckStore {
         scope: &crate::Scope,
     ) -> Result<Vec<crate::UserActivity>> {
         reports::user_activity(self, period, scope)
+    }
+
+    fn user_activity_of(
+        &self,
+        period: tenure_core::report::Period,
+        ids: &[String],
+    ) -> Result<Vec<crate::UserActivity>> {
+        let everyone = crate::Scope {
+            all_users: true,
+            ..crate::Scope::default()
+        };
+        reports::activity_of(self, period, &everyone, Some(ids))
+    }
+
+    fn activity_moves(
+        &self,
+        day: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<crate::ActivityMove>> {
+        changes::activity_moves(self, day, days)
+    }
+
+    fn achievement_moves(
+        &self,
+        day: chrono::NaiveDate,
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<crate::AchievementMove>> {
+        changes::achievement_moves(self, day, achievements)
+    }
+
+    fn seats_assigned_on(&self, day: chrono::NaiveDate) -> Result<Vec<String>> {
+        changes::seats_assigned_on(self, day)
     }
 
     fn accounts_at(

@@ -23,9 +23,10 @@ pub(super) fn evaluated(
     not_in_a_write(store, "playbooks_evaluated")?;
     let tx = store.conn.transaction()?;
     {
-        let mut stmt = tx.prepare("INSERT INTO playbook_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)")?;
+        // The appender: a day of a large store decides thousands at once.
+        let mut app = tx.appender("playbook_audit")?;
         for e in audit {
-            stmt.execute(params![
+            app.append_row(params![
                 e.at.naive_utc(),
                 e.playbook,
                 e.account_id,

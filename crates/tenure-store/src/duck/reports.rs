@@ -267,24 +267,6 @@ pub(super) fn user_achievements(
     scope: &Scope,
     achievements: &[tenure_core::rules::Achievement],
 ) -> Result<Vec<(String, Option<String>, u64)>> {
-    // The achievements as rows: (number, event, details in lower case).
-    let rows: Vec<String> = achievements
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let details: Vec<String> = a.details.iter().map(|d| d.to_lowercase()).collect();
-            format!("({i}, {}, {})", text(&a.event), list(&details))
-        })
-        .collect();
-    let values = if rows.is_empty() {
-        "SELECT NULL::INTEGER AS i, NULL::VARCHAR AS event, []::VARCHAR[] AS details LIMIT 0"
-            .to_string()
-    } else {
-        format!(
-            "SELECT * FROM (VALUES {}) v(i, event, details)",
-            rows.join(", ")
-        )
-    };
     let sql = format!(
         "WITH us AS (SELECT user_id, account_id FROM ({users}) WHERE {filter}),
               ach AS ({values}),
@@ -298,6 +280,7 @@ pub(super) fn user_achievements(
          FROM us LEFT JOIN done USING (user_id)
          ORDER BY us.account_id NULLS LAST, us.user_id",
         users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
+        values = achievements_sql(achievements),
         end = end_of(to),
         filter = scope_filter(scope),
     );
@@ -306,6 +289,28 @@ pub(super) fn user_achievements(
         Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
     })?;
     Ok(found.collect::<Result<_, _>>()?)
+}
+
+/// The achievements as SQL rows `i, event, details` (details in lower
+/// case; empty: any detail).
+pub(super) fn achievements_sql(achievements: &[tenure_core::rules::Achievement]) -> String {
+    let rows: Vec<String> = achievements
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let details: Vec<String> = a.details.iter().map(|d| d.to_lowercase()).collect();
+            format!("({i}, {}, {})", text(&a.event), list(&details))
+        })
+        .collect();
+    if rows.is_empty() {
+        "SELECT NULL::INTEGER AS i, NULL::VARCHAR AS event, []::VARCHAR[] AS details LIMIT 0"
+            .to_string()
+    } else {
+        format!(
+            "SELECT * FROM (VALUES {}) v(i, event, details)",
+            rows.join(", ")
+        )
+    }
 }
 
 /// SQL for each user's last platform event before the end of day `to`:
@@ -348,18 +353,49 @@ pub(super) fn user_activity(
     period: Period,
     scope: &Scope,
 ) -> Result<Vec<UserActivity>> {
+    activity_of(store, period, scope, None)
+}
+
+/// The separator of the ids passed to [`activity_of`] as one parameter.
+const ID_SEPARATOR: char = '\u{1f}';
+
+/// [`user_activity`], or with `only` that of those users alone: their
+/// rows are the only ones read (the ids go in as one parameter).
+pub(super) fn activity_of(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    only: Option<&[String]>,
+) -> Result<Vec<UserActivity>> {
+    let mut params: Vec<String> = Vec::new();
+    let (ids, keep) = match only {
+        None => ("", ""),
+        Some([]) => return Ok(Vec::new()),
+        Some(ids) => {
+            if let Some(bad) = ids.iter().find(|id| id.contains(ID_SEPARATOR)) {
+                return Err(crate::StoreError::Invalid(format!(
+                    "user id {bad:?} holds the unit separator"
+                )));
+            }
+            params.push(ids.join(&ID_SEPARATOR.to_string()));
+            (
+                "ids AS (SELECT unnest(string_split(?, chr(31))) AS user_id),",
+                "AND user_id IN (SELECT user_id FROM ids)",
+            )
+        }
+    };
     let end = end_of(period.to);
     let kind_sum = |kind: &str| format!("sum(events) FILTER (WHERE kind = '{kind}')");
     let sql = format!(
-        "WITH us AS ({users}),
+        "WITH {ids} us AS (SELECT * FROM ({users}) WHERE true {keep}),
          act AS (SELECT user_id, {consume} AS consume, {login} AS login, {research} AS research,
                         {maintain} AS maintain, {share} AS share, {message} AS message,
                         {portal} AS portal,
                         sum(events) FILTER (WHERE event = 'Message Sent') AS messages_sent
                  FROM activity_daily
-                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL
+                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL {keep}
                  GROUP BY user_id),
-         last AS ({last})
+         last AS (SELECT * FROM ({last}) WHERE true {keep})
          SELECT user_id, account_id, groups, email, epoch_us(seat_assigned_at),
                 coalesce(consume, 0)::BIGINT, coalesce(login, 0)::BIGINT,
                 coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
@@ -386,7 +422,7 @@ pub(super) fn user_activity(
     // thousands of rows, which row-by-row access makes the slowest part.
     let mut stmt = store.conn.prepare(&sql)?;
     let mut out = Vec::new();
-    for batch in stmt.query_arrow([])? {
+    for batch in stmt.query_arrow(duckdb::params_from_iter(&params))? {
         let c = Columns {
             batch: &batch,
             what: "user_activity",

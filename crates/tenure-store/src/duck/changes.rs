@@ -1,0 +1,137 @@
+//! What can have changed from one day to the next, for the playbooks'
+//! triggers. Each query first finds the few users whose state can differ
+//! (a rolling window changes only by the day it takes in and the day it
+//! leaves behind; achievements only by first times on the day), then reads
+//! those users' rows alone, so a day over a million users costs what its
+//! movers cost rather than a scan of everyone twice.
+
+use super::DuckStore;
+use super::reports::{achievements_sql, end_of, text};
+use crate::{AchievementMove, ActivityMove, Result};
+use chrono::{Days, NaiveDate};
+use tenure_core::report::KindCounts;
+
+/// The columns of [`KindCounts`], as sums over `activity_daily` rows
+/// that pass `when` (a SQL condition).
+fn kind_sums(when: &str) -> String {
+    let kinds = [
+        "consume", "login", "research", "maintain", "share", "message", "portal",
+    ];
+    let mut sums: Vec<String> = kinds
+        .iter()
+        .map(|k| format!("coalesce(sum(events) FILTER (WHERE kind = '{k}' AND {when}), 0)::BIGINT"))
+        .collect();
+    sums.push(format!(
+        "coalesce(sum(events) FILTER (WHERE event = 'Message Sent' AND {when}), 0)::BIGINT"
+    ));
+    sums.join(", ")
+}
+
+fn counts(r: &duckdb::Row, first: usize) -> duckdb::Result<KindCounts> {
+    let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(first + i)?.max(0) as u64) };
+    Ok(KindCounts {
+        consume: n(0)?,
+        login: n(1)?,
+        research: n(2)?,
+        maintain: n(3)?,
+        share: n(4)?,
+        message: n(5)?,
+        portal: n(6)?,
+        messages_sent: n(7)?,
+    })
+}
+
+/// Users licensed at the end of `day` and of the day before whose
+/// activity in the `days`-day window ending on `day` may differ from the
+/// window ending the day before: those with events on `day` or on the day
+/// the earlier window starts. Both windows' counts, by user.
+pub(super) fn activity_moves(
+    store: &DuckStore,
+    day: NaiveDate,
+    days: u32,
+) -> Result<Vec<ActivityMove>> {
+    let days = u64::from(days.max(1));
+    let (left, before) = (day - Days::new(days), day - Days::new(1));
+    let (left_sql, day_sql) = (text(&left.to_string()), text(&day.to_string()));
+    let sql = format!(
+        "WITH moved AS (SELECT DISTINCT user_id FROM activity_daily
+                        WHERE day IN (DATE {left_sql}, DATE {day_sql}) AND user_id IS NOT NULL),
+              now_us AS (SELECT user_id, account_id FROM ({now_users})
+                         WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
+              was_us AS (SELECT user_id FROM ({was_users})
+                         WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
+              act AS (SELECT user_id, {now_sums}, {was_sums} FROM activity_daily
+                      WHERE day BETWEEN DATE {left_sql} AND DATE {day_sql}
+                        AND user_id IN (SELECT user_id FROM moved)
+                      GROUP BY user_id)
+         SELECT * FROM now_us JOIN was_us USING (user_id) JOIN act USING (user_id)
+         ORDER BY account_id NULLS LAST, user_id",
+        now_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(day)))?,
+        was_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(before)))?,
+        now_sums = kind_sums(&format!("day > DATE {left_sql}")),
+        was_sums = kind_sums(&format!("day < DATE {day_sql}")),
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ActivityMove {
+            user_id: r.get(0)?,
+            account_id: r.get(1)?,
+            now: counts(r, 2)?,
+            before: counts(r, 10)?,
+        })
+    })?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
+}
+
+/// Users licensed at the end of `day` with a first time on `day` of an
+/// event some achievement counts: their achievements done by the end of
+/// `day` and by the end of the day before.
+pub(super) fn achievement_moves(
+    store: &DuckStore,
+    day: NaiveDate,
+    achievements: &[tenure_core::rules::Achievement],
+) -> Result<Vec<AchievementMove>> {
+    let (start, end) = (end_of(day - Days::new(1)), end_of(day));
+    let sql = format!(
+        "WITH ach AS ({values}),
+              firsts AS (SELECT f.user_id, a.i, f.first_at FROM user_firsts f JOIN ach a ON a.event = f.event
+                         WHERE f.first_at < TIMESTAMP {end}
+                           AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))),
+              moved AS (SELECT DISTINCT user_id FROM firsts WHERE first_at >= TIMESTAMP {start}),
+              us AS (SELECT user_id, account_id FROM ({users})
+                     WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
+              done AS (SELECT user_id, count(DISTINCT i) AS now,
+                              count(DISTINCT i) FILTER (WHERE first_at < TIMESTAMP {start}) AS before
+                       FROM firsts WHERE user_id IN (SELECT user_id FROM moved) GROUP BY user_id)
+         SELECT us.user_id, us.account_id, done.now, done.before
+         FROM us JOIN done USING (user_id)
+         ORDER BY us.account_id NULLS LAST, us.user_id",
+        values = achievements_sql(achievements),
+        users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AchievementMove {
+            user_id: r.get(0)?,
+            account_id: r.get(1)?,
+            now: r.get::<_, i64>(2)?.max(0) as u64,
+            before: r.get::<_, i64>(3)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
+}
+
+/// The users who were ever given a seat dated `day` (whatever their seat
+/// is now), sorted.
+pub(super) fn seats_assigned_on(store: &DuckStore, day: NaiveDate) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT DISTINCT user_id FROM user_changes
+         WHERE field = 'seat_assigned_at'
+           AND TRY_CAST(value->>'$' AS TIMESTAMP)::DATE = DATE {}
+         ORDER BY user_id",
+        text(&day.to_string())
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
+}
