@@ -880,3 +880,126 @@ fn the_dry_run_shows_what_would_fire_and_keeps_nothing() {
     assert!(!ok);
     assert!(err.contains("--day"), "{err}");
 }
+
+/// The evaluation reads only the users who can have moved; on the small
+/// preset, over two months of days, they are exactly the users whose
+/// 30-day counts, achievements or pending seats a full recomputation over
+/// every user finds changed, with the same counts.
+#[test]
+fn the_movers_are_exactly_the_users_a_full_recomputation_finds() {
+    use chrono::{Days, NaiveDate};
+    use std::collections::BTreeMap;
+    use tenure_core::report::Period;
+    use tenure_store::{Scope, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let store = common::open(Path::new(&data));
+    let config = Config::from_toml("", Overrides::default()).unwrap();
+    let reports = &config.reports;
+    let everyone = Scope {
+        all_users: true,
+        ..Scope::default()
+    };
+    let window = |to: NaiveDate| Period {
+        from: to - Days::new(29),
+        to,
+    };
+    let (mut moved, mut levelled, mut pending) = (0, 0, 0);
+    let first: NaiveDate = "2026-09-01".parse().unwrap();
+    for day in first.iter_days().take(61) {
+        let yesterday = day - Days::new(1);
+        // Categories: every licensed user's counts on both days.
+        let full = |d: NaiveDate| -> BTreeMap<String, _> {
+            store
+                .user_activity(window(d), &Scope::default())
+                .unwrap()
+                .into_iter()
+                .map(|u| (u.user_id, u.counts))
+                .collect()
+        };
+        let (now, was) = (full(day), full(yesterday));
+        let want: BTreeMap<String, _> = now
+            .iter()
+            .filter_map(|(u, c)| {
+                let before = was.get(u)?;
+                (before != c).then(|| (u.clone(), (c.clone(), before.clone())))
+            })
+            .collect();
+        let got: BTreeMap<String, _> = store
+            .activity_moves(day, 30)
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.user_id, (m.now, m.before)))
+            .collect();
+        for (user, counts) in &got {
+            assert_eq!(now.get(user), Some(&counts.0), "{day} {user} now");
+            assert_eq!(was.get(user), Some(&counts.1), "{day} {user} before");
+        }
+        let changed: BTreeMap<_, _> = got.into_iter().filter(|(_, (n, b))| n != b).collect();
+        assert_eq!(changed, want, "{day}");
+        moved += want
+            .values()
+            .filter(|(n, b)| reports.category(n) != reports.category(b))
+            .count();
+
+        // Achievements: licensed users at the day's end, against every
+        // user's the day before.
+        let done = |d: NaiveDate, scope: &Scope| -> BTreeMap<String, u64> {
+            store
+                .user_achievements(d, scope, &reports.achievements)
+                .unwrap()
+                .into_iter()
+                .map(|(u, _, n)| (u, n))
+                .collect()
+        };
+        let (now, was) = (done(day, &Scope::default()), done(yesterday, &everyone));
+        let want: BTreeMap<String, (u64, u64)> = now
+            .iter()
+            .map(|(u, n)| (u.clone(), (*n, was.get(u).copied().unwrap_or(0))))
+            .filter(|(_, (n, b))| n != b)
+            .collect();
+        let got: BTreeMap<String, (u64, u64)> = store
+            .achievement_moves(day, &reports.achievements)
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.user_id, (m.now, m.before)))
+            .filter(|(_, (n, b))| n != b)
+            .collect();
+        assert_eq!(got, want, "{day}");
+        levelled += want.len();
+
+        // Pending seats: licensed, assigned exactly 3 days before, never
+        // active.
+        let assigned_on = day - Days::new(3);
+        let is_pending = |u: &tenure_store::UserActivity| {
+            u.licensed
+                && u.last_active_at.is_none()
+                && u.seat_assigned_at.map(|t| t.date_naive()) == Some(assigned_on)
+        };
+        let want: Vec<String> = store
+            .user_activity(window(day), &Scope::default())
+            .unwrap()
+            .into_iter()
+            .filter(is_pending)
+            .map(|u| u.user_id)
+            .collect();
+        let ids = store.seats_assigned_on(assigned_on).unwrap();
+        let mut got: Vec<String> = store
+            .user_activity_of(Period { from: day, to: day }, &ids)
+            .unwrap()
+            .into_iter()
+            .filter(is_pending)
+            .map(|u| u.user_id)
+            .collect();
+        let mut want = want;
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{day}");
+        pending += want.len();
+    }
+    assert!(
+        moved > 20 && levelled > 20 && pending > 0,
+        "enough changes to compare: {moved} category moves, {levelled} achievement changes, {pending} pending seats"
+    );
+}

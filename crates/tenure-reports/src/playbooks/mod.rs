@@ -187,13 +187,6 @@ pub(crate) struct Inputs<'a> {
 /// The days of the window a user's category covers.
 const WINDOW_DAYS: u32 = 30;
 
-fn window(day: NaiveDate) -> Period {
-    Period {
-        from: day - Days::new(u64::from(WINDOW_DAYS) - 1),
-        to: day,
-    }
-}
-
 impl<'a> Inputs<'a> {
     fn new(store: &'a dyn Store, config: &'a ReportsConfig) -> Self {
         Self {
@@ -210,9 +203,12 @@ impl<'a> Inputs<'a> {
         }
     }
 
-    /// Looks up the users `ids` (those not looked up yet) at the end of
-    /// `day`, with their activity in the 30 days to it, in one query; the
-    /// licensed ones are then in `users[day]`.
+    /// Looks up the users `ids` (those not looked up yet) as they were at
+    /// the end of `day` (account, email, role, groups, seat, last
+    /// activity: what the filters, the actions and the seat trigger read)
+    /// in one query; the licensed ones are then in `users[day]`. Their
+    /// counts are of `day` alone: reading only that day of the activity is
+    /// what keeps the lookup cheap, and nothing here reads the counts.
     fn load_users<'i>(
         &mut self,
         day: NaiveDate,
@@ -231,7 +227,8 @@ impl<'a> Inputs<'a> {
             return Ok(());
         }
         unlicensed.extend(wanted.iter().cloned());
-        for u in self.store.user_activity_of(window(day), &wanted)? {
+        let only_day = Period { from: day, to: day };
+        for u in self.store.user_activity_of(only_day, &wanted)? {
             if u.licensed {
                 unlicensed.remove(&u.user_id);
                 known.insert(u.user_id.clone(), u);
@@ -458,11 +455,22 @@ pub fn evaluate(
         at
     };
     let mut decided = Vec::new();
+    let mut found = Vec::with_capacity(settings.playbooks.len());
     for playbook in settings.playbooks {
-        let occurrences = triggers::occurrences(&mut inputs, &playbook.trigger, day, finished)?;
-        // The subjects' accounts and users, looked up together.
-        inputs.accounts(day)?;
-        inputs.load_users(day, occurrences.iter().filter_map(|o| o.user_id.as_ref()))?;
+        found.push(triggers::occurrences(
+            &mut inputs,
+            &playbook.trigger,
+            day,
+            finished,
+        )?);
+    }
+    // Every subject's account and user, looked up together.
+    inputs.accounts(day)?;
+    inputs.load_users(
+        day,
+        found.iter().flatten().filter_map(|o| o.user_id.as_ref()),
+    )?;
+    for (playbook, occurrences) in settings.playbooks.iter().zip(found) {
         for occurrence in occurrences {
             let subject: Subject = (
                 playbook.name.clone(),

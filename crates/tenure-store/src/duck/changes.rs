@@ -6,39 +6,45 @@
 //! movers cost rather than a scan of everyone twice.
 
 use super::DuckStore;
+use super::arrow::{Columns, opt_text};
 use super::reports::{achievements_sql, end_of, text};
 use crate::{AchievementMove, ActivityMove, Result};
 use chrono::{Days, NaiveDate};
 use tenure_core::report::KindCounts;
 
-/// The columns of [`KindCounts`], as sums over `activity_daily` rows
-/// that pass `when` (a SQL condition).
-fn kind_sums(when: &str) -> String {
-    let kinds = [
-        "consume", "login", "research", "maintain", "share", "message", "portal",
-    ];
-    let mut sums: Vec<String> = kinds
+/// The [`KindCounts`] fields, each as the `activity_daily` condition
+/// that counts towards it.
+const COUNTS: [(&str, &str); 8] = [
+    ("consume", "kind = 'consume'"),
+    ("login", "kind = 'login'"),
+    ("research", "kind = 'research'"),
+    ("maintain", "kind = 'maintain'"),
+    ("share", "kind = 'share'"),
+    ("message", "kind = 'message'"),
+    ("portal", "kind = 'portal'"),
+    ("messages_sent", "event = 'Message Sent'"),
+];
+
+/// Each of [`COUNTS`] summed over the rows that also pass `when`, named
+/// with `prefix`.
+fn sums(prefix: &str, when: &str) -> String {
+    COUNTS
         .iter()
-        .map(|k| format!("coalesce(sum(events) FILTER (WHERE kind = '{k}' AND {when}), 0)::BIGINT"))
-        .collect();
-    sums.push(format!(
-        "coalesce(sum(events) FILTER (WHERE event = 'Message Sent' AND {when}), 0)::BIGINT"
-    ));
-    sums.join(", ")
+        .map(|(name, cond)| {
+            format!("coalesce(sum(events) FILTER (WHERE {cond} AND {when}), 0) AS {prefix}{name}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn counts(r: &duckdb::Row, first: usize) -> duckdb::Result<KindCounts> {
-    let n = |i: usize| -> duckdb::Result<u64> { Ok(r.get::<_, i64>(first + i)?.max(0) as u64) };
-    Ok(KindCounts {
-        consume: n(0)?,
-        login: n(1)?,
-        research: n(2)?,
-        maintain: n(3)?,
-        share: n(4)?,
-        message: n(5)?,
-        portal: n(6)?,
-        messages_sent: n(7)?,
-    })
+/// Each of [`COUNTS`] in the window less its count on one end day
+/// (`end`: `l` the day the window leaves, `d` the day it takes in).
+fn window_less(end: &str) -> String {
+    COUNTS
+        .iter()
+        .map(|(name, _)| format!("(t.t_{name} - e.{end}_{name})::BIGINT"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Users licensed at the end of `day` and of the day before whose
@@ -54,33 +60,62 @@ pub(super) fn activity_moves(
     let (left, before) = (day - Days::new(days), day - Days::new(1));
     let (left_sql, day_sql) = (text(&left.to_string()), text(&day.to_string()));
     let sql = format!(
-        "WITH moved AS (SELECT DISTINCT user_id FROM activity_daily
-                        WHERE day IN (DATE {left_sql}, DATE {day_sql}) AND user_id IS NOT NULL),
-              now_us AS (SELECT user_id, account_id FROM ({now_users})
-                         WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
-              was_us AS (SELECT user_id FROM ({was_users})
-                         WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
-              act AS (SELECT user_id, {now_sums}, {was_sums} FROM activity_daily
-                      WHERE day BETWEEN DATE {left_sql} AND DATE {day_sql}
-                        AND user_id IN (SELECT user_id FROM moved)
-                      GROUP BY user_id)
-         SELECT * FROM now_us JOIN was_us USING (user_id) JOIN act USING (user_id)
+        // The window from the day it leaves to the day it takes in, summed
+        // once per user; each end day's counts apart (two days: cheap);
+        // the window ending on the day is the whole less the day it left,
+        // the one ending the day before the whole less the day it took.
+        "WITH ends AS (SELECT user_id, {left_sums}, {day_sums} FROM activity_daily
+                       WHERE day IN (DATE {left_sql}, DATE {day_sql}) AND user_id IS NOT NULL
+                       GROUP BY user_id),
+              t AS (SELECT user_id, {all_sums} FROM activity_daily
+                    WHERE day BETWEEN DATE {left_sql} AND DATE {day_sql} AND user_id IS NOT NULL
+                    GROUP BY user_id),
+              now_us AS (SELECT user_id, account_id FROM ({now_users}) WHERE licensed),
+              was_us AS (SELECT user_id FROM ({was_users}) WHERE licensed)
+         SELECT user_id, account_id, {now}, {was}
+         FROM ends e JOIN t USING (user_id) JOIN now_us USING (user_id) JOIN was_us USING (user_id)
          ORDER BY account_id NULLS LAST, user_id",
         now_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(day)))?,
         was_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(before)))?,
-        now_sums = kind_sums(&format!("day > DATE {left_sql}")),
-        was_sums = kind_sums(&format!("day < DATE {day_sql}")),
+        left_sums = sums("l_", &format!("day = DATE {left_sql}")),
+        day_sums = sums("d_", &format!("day = DATE {day_sql}")),
+        all_sums = sums("t_", "true"),
+        now = window_less("l"),
+        was = window_less("d"),
     );
+    // Read as Arrow batches: a day moves a hundred thousand users.
     let mut stmt = store.conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok(ActivityMove {
-            user_id: r.get(0)?,
-            account_id: r.get(1)?,
-            now: counts(r, 2)?,
-            before: counts(r, 10)?,
-        })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    let mut out = Vec::new();
+    for batch in stmt.query_arrow([])? {
+        let c = Columns {
+            batch: &batch,
+            what: "activity_moves",
+        };
+        let (user, account) = (c.text(0)?, c.text(1)?);
+        let sums: Vec<_> = (2..18).map(|i| c.int(i)).collect::<Result<_>>()?;
+        for row in 0..batch.num_rows() {
+            let counts = |first: usize| {
+                let n = |k: usize| sums[first + k].value(row).max(0) as u64;
+                KindCounts {
+                    consume: n(0),
+                    login: n(1),
+                    research: n(2),
+                    maintain: n(3),
+                    share: n(4),
+                    message: n(5),
+                    portal: n(6),
+                    messages_sent: n(7),
+                }
+            };
+            out.push(ActivityMove {
+                user_id: user.value(row).to_string(),
+                account_id: opt_text(account, row),
+                now: counts(0),
+                before: counts(8),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Users licensed at the end of `day` with a first time on `day` of an
