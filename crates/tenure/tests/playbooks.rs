@@ -923,7 +923,7 @@ fn the_movers_are_exactly_the_users_a_full_recomputation_finds() {
             .iter()
             .filter_map(|(u, c)| {
                 let before = was.get(u)?;
-                (before != c).then(|| (u.clone(), (c.clone(), before.clone())))
+                (before != c).then(|| (u.clone(), (*c, *before)))
             })
             .collect();
         let got: BTreeMap<String, _> = store

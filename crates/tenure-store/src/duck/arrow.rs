@@ -70,3 +70,23 @@ pub(super) fn opt_int(a: &Int64Array, row: usize) -> Option<i64> {
 pub(super) fn flag_at(a: &BooleanArray, row: usize) -> bool {
     a.is_valid(row) && a.value(row)
 }
+
+/// The [`tenure_core::report::KindCounts`] in eight consecutive integer
+/// columns from `first` (in the struct's field order), at `row`.
+pub(super) fn kind_counts(
+    columns: &[&Int64Array],
+    first: usize,
+    row: usize,
+) -> tenure_core::report::KindCounts {
+    let n = |k: usize| columns[first + k].value(row).max(0) as u64;
+    tenure_core::report::KindCounts {
+        consume: n(0),
+        login: n(1),
+        research: n(2),
+        maintain: n(3),
+        share: n(4),
+        message: n(5),
+        portal: n(6),
+        messages_sent: n(7),
+    }
+}

@@ -6,13 +6,12 @@
 //! movers cost rather than a scan of everyone twice.
 
 use super::DuckStore;
-use super::arrow::{Columns, opt_text};
+use super::arrow::{Columns, kind_counts, opt_text};
 use super::reports::{achievements_sql, end_of, text};
 use crate::{AchievementMove, ActivityMove, Result};
 use chrono::{Days, NaiveDate};
-use tenure_core::report::KindCounts;
 
-/// The [`KindCounts`] fields, each as the `activity_daily` condition
+/// The [`tenure_core::report::KindCounts`] fields, each as the `activity_daily` condition
 /// that counts towards it.
 const COUNTS: [(&str, &str); 8] = [
     ("consume", "kind = 'consume'"),
@@ -94,24 +93,11 @@ pub(super) fn activity_moves(
         let (user, account) = (c.text(0)?, c.text(1)?);
         let sums: Vec<_> = (2..18).map(|i| c.int(i)).collect::<Result<_>>()?;
         for row in 0..batch.num_rows() {
-            let counts = |first: usize| {
-                let n = |k: usize| sums[first + k].value(row).max(0) as u64;
-                KindCounts {
-                    consume: n(0),
-                    login: n(1),
-                    research: n(2),
-                    maintain: n(3),
-                    share: n(4),
-                    message: n(5),
-                    portal: n(6),
-                    messages_sent: n(7),
-                }
-            };
             out.push(ActivityMove {
                 user_id: user.value(row).to_string(),
                 account_id: opt_text(account, row),
-                now: counts(0),
-                before: counts(8),
+                now: kind_counts(&sums, 0, row),
+                before: kind_counts(&sums, 8, row),
             });
         }
     }

@@ -1,13 +1,13 @@
 //! Report queries over the rollup and the state-as-of views.
 
-use super::arrow::{Columns, flag_at, opt_int, opt_text};
+use super::arrow::{Columns, flag_at, kind_counts, opt_int, opt_text};
 use super::{DuckStore, utc};
 use crate::{
     AccountActivity, AccountAt, AccountEvents, EventUsage, Feedback, Reach, Result, Scope,
     UserActivity,
 };
 use chrono::Datelike;
-use tenure_core::report::{KindCounts, Period, end_of_day};
+use tenure_core::report::{Period, end_of_day};
 
 /// A SQL string literal.
 pub(super) fn text(s: &str) -> String {
@@ -434,7 +434,6 @@ pub(super) fn activity_of(
         let licensed = c.flag(14)?;
         let role = c.text(15)?;
         for row in 0..batch.num_rows() {
-            let n = |k: usize| counts[k].value(row).max(0) as u64;
             out.push(UserActivity {
                 user_id: user.value(row).to_string(),
                 account_id: opt_text(account, row),
@@ -442,16 +441,7 @@ pub(super) fn activity_of(
                 email: opt_text(email, row),
                 role: opt_text(role, row),
                 seat_assigned_at: utc(opt_int(seat, row)),
-                counts: KindCounts {
-                    consume: n(0),
-                    login: n(1),
-                    research: n(2),
-                    maintain: n(3),
-                    share: n(4),
-                    message: n(5),
-                    portal: n(6),
-                    messages_sent: n(7),
-                },
+                counts: kind_counts(&counts, 0, row),
                 last_active_at: utc(opt_int(last, row)),
                 licensed: flag_at(licensed, row),
             });

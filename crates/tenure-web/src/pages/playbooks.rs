@@ -37,27 +37,15 @@ pub struct Playbooks {
     pub notice: Option<String>,
 }
 
-const TASK_COLUMNS: [&str; 8] = [
-    "account_id",
-    "user_id",
-    "playbook",
-    "title",
-    "detail",
-    "owner",
-    "created_at",
-    "closed_at",
-];
-
-const DEAD_COLUMNS: [&str; 8] = [
-    "playbook",
-    "channel",
-    "account_id",
-    "user_id",
-    "occurrence",
-    "attempts",
-    "last_error",
-    "created_at",
-];
+/// The columns shown: all but the row's id (`id_column`), which the forms
+/// carry.
+fn shown<'t>(t: &'t Table, id_column: &str) -> Vec<&'t str> {
+    t.columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| *c != id_column)
+        .collect()
+}
 
 /// A cell, linked when it names an account or a user.
 fn linked(t: &Table, row: &[tenure_reports::Cell], column: &str) -> Markup {
@@ -122,6 +110,7 @@ fn playbook_table(rows: &[PlaybookRow]) -> Markup {
 
 fn task_table(viewer: &Viewer, p: &Playbooks) -> Markup {
     let t = &p.tasks;
+    let columns = shown(t, "task_id");
     html! {
         nav.tabs aria-label="Tasks" {
             a href="/playbooks?status=open" aria-current=[(!p.all_tasks).then_some("true")] { "open" }
@@ -136,14 +125,14 @@ fn task_table(viewer: &Viewer, p: &Playbooks) -> Markup {
             div.scroll {
                 table.data.sortable {
                     thead { tr {
-                        @for c in TASK_COLUMNS { th scope="col" { (c) } }
+                        @for c in &columns { th scope="col" { (c) } }
                         @if viewer.can_change() { th scope="col" { "action" } }
                     } }
                     tbody {
                         @for r in &t.rows {
                             @let id = text(t, r, "task_id").unwrap_or_default();
                             tr id={ "task-" (id) } {
-                                @for c in TASK_COLUMNS { td { (linked(t, r, c)) } }
+                                @for c in &columns { td { (linked(t, r, c)) } }
                                 @if viewer.can_change() {
                                     td.actions {
                                         @if text(t, r, "closed_at").is_none() {
@@ -161,6 +150,7 @@ fn task_table(viewer: &Viewer, p: &Playbooks) -> Markup {
 }
 
 fn dead_table(viewer: &Viewer, t: &Table) -> Markup {
+    let columns = shown(t, "id");
     html! {
         @if t.rows.is_empty() {
             p.empty { "No dead letters: every action was delivered or is still being tried." }
@@ -171,14 +161,14 @@ fn dead_table(viewer: &Viewer, t: &Table) -> Markup {
             div.scroll {
                 table.data.sortable {
                     thead { tr {
-                        @for c in DEAD_COLUMNS { th scope="col" { (c) } }
+                        @for c in &columns { th scope="col" { (c) } }
                         @if viewer.can_change() { th scope="col" { "action" } }
                     } }
                     tbody {
                         @for r in &t.rows {
                             @let id = text(t, r, "id").unwrap_or_default();
                             tr id={ "dead-" (id) } {
-                                @for c in DEAD_COLUMNS { td { (linked(t, r, c)) } }
+                                @for c in &columns { td { (linked(t, r, c)) } }
                                 @if viewer.can_change() {
                                     td.actions {
                                         (button(viewer, &format!("/playbooks/outbox/{}/retry", table::encode(&id)), "Retry"))
