@@ -535,8 +535,9 @@ pub trait Store: Send {
         achievements: &[tenure_core::rules::Achievement],
     ) -> Result<Vec<AchievementMove>>;
 
-    /// The users ever given a seat dated `day` (whatever their seat is
-    /// now), sorted.
+    /// The users whose seat may be dated `day` at the end of `day` or of
+    /// any later day (a superset: those whose seat is dated `day` now, and
+    /// those whose seat changed from `day` on), sorted.
     fn seats_assigned_on(&self, day: chrono::NaiveDate) -> Result<Vec<String>>;
 
     /// Every account as it was at the end of day `at` (the scope's account

@@ -142,15 +142,18 @@ pub(super) fn achievement_moves(
     Ok(rows.collect::<duckdb::Result<_>>()?)
 }
 
-/// The users who were ever given a seat dated `day` (whatever their seat
-/// is now), sorted.
+/// The users whose seat may be dated `day` at the end of `day` or later:
+/// those whose seat is dated `day` now, and those whose seat changed from
+/// `day` on (a seat dated `day` at a later day's end either is still
+/// there or was changed since). Sorted.
 pub(super) fn seats_assigned_on(store: &DuckStore, day: NaiveDate) -> Result<Vec<String>> {
+    let day = text(&day.to_string());
     let sql = format!(
-        "SELECT DISTINCT user_id FROM user_changes
-         WHERE field = 'seat_assigned_at'
-           AND TRY_CAST(value->>'$' AS TIMESTAMP)::DATE = DATE {}
-         ORDER BY user_id",
-        text(&day.to_string())
+        "SELECT id FROM users WHERE seat_assigned_at::DATE = DATE {day}
+         UNION
+         SELECT user_id FROM user_changes
+         WHERE field = 'seat_assigned_at' AND changed_at >= TIMESTAMP {day}
+         ORDER BY 1"
     );
     let mut stmt = store.conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| r.get(0))?;

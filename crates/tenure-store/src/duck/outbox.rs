@@ -126,53 +126,70 @@ pub(super) fn due(
     )
 }
 
+/// Records a round of attempts set-wise: the attempts go through the
+/// appender into a staging table, then one statement writes their audit
+/// lines and one updates the items (a round of hundreds of items costs a
+/// few statements, not two per item).
 pub(super) fn attempted(store: &mut DuckStore, attempts: &[Attempt]) -> Result<()> {
     not_in_a_write(store, "outbox_attempted")?;
+    if attempts.is_empty() {
+        return Ok(());
+    }
     let tx = store.conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS attempts_staged (
+             id VARCHAR, tried_at TIMESTAMP, status VARCHAR, next_at TIMESTAMP, error VARCHAR,
+             delivered_at TIMESTAMP, event VARCHAR, detail VARCHAR);
+         DELETE FROM attempts_staged;",
+    )?;
     {
-        let mut update = tx.prepare(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?,
-                    last_error = coalesce(?, last_error), delivered_at = ?
-             WHERE id = ? AND status = 'pending'",
-        )?;
-        let mut audit = tx.prepare(
-            "INSERT INTO playbook_audit
-             SELECT ?, playbook, account_id, user_id, occurrence, action, ?, ?
-             FROM outbox WHERE id = ?",
-        )?;
+        let mut app = tx.appender("attempts_staged")?;
         for a in attempts {
             let at = a.at.naive_utc();
-            let (status, next_at, delivered_at) = match (&a.error, a.retry_at) {
-                (None, _) => (OutboxStatus::Delivered, at, Some(at)),
-                (Some(_), Some(retry)) => (OutboxStatus::Pending, retry.naive_utc(), None),
-                (Some(_), None) => (OutboxStatus::Dead, at, None),
-            };
-            let changed = update.execute(params![
-                status.as_str(),
-                next_at,
-                a.error,
-                delivered_at,
-                a.id
-            ])?;
-            if changed == 0 {
-                return Err(StoreError::Invalid(format!(
-                    "outbox item {:?} is not pending",
-                    a.id
-                )));
-            }
-            let event = match status {
-                OutboxStatus::Delivered => "delivered",
-                OutboxStatus::Pending => "retry",
-                OutboxStatus::Dead => "dead",
+            let (status, next_at, delivered_at, event) = match (&a.error, a.retry_at) {
+                (None, _) => (OutboxStatus::Delivered, at, Some(at), "delivered"),
+                (Some(_), Some(retry)) => (OutboxStatus::Pending, retry.naive_utc(), None, "retry"),
+                (Some(_), None) => (OutboxStatus::Dead, at, None, "dead"),
             };
             let detail = match (&a.error, a.retry_at) {
                 (None, _) => String::new(),
                 (Some(e), Some(retry)) => format!("{e}; next attempt at {}", retry.to_rfc3339()),
                 (Some(e), None) => e.clone(),
             };
-            audit.execute(params![at, event, detail, a.id])?;
+            app.append_row(params![
+                a.id,
+                at,
+                status.as_str(),
+                next_at,
+                a.error,
+                delivered_at,
+                event,
+                detail
+            ])?;
         }
     }
+    // Every attempt is of a pending item, once; else nothing is recorded.
+    let stray: Option<String> = tx.query_row(
+        "SELECT min(s.id) FROM attempts_staged s LEFT JOIN outbox o ON o.id = s.id
+         WHERE o.status IS DISTINCT FROM 'pending'
+            OR s.id IN (SELECT id FROM attempts_staged GROUP BY id HAVING count(*) > 1)",
+        [],
+        |r| r.get(0),
+    )?;
+    if let Some(id) = stray {
+        return Err(StoreError::Invalid(format!(
+            "outbox item {id:?} is not pending"
+        )));
+    }
+    tx.execute_batch(
+        "INSERT INTO playbook_audit
+         SELECT s.tried_at, o.playbook, o.account_id, o.user_id, o.occurrence, o.action, s.event, s.detail
+         FROM attempts_staged s JOIN outbox o ON o.id = s.id ORDER BY s.rowid;
+         UPDATE outbox SET status = s.status, attempts = outbox.attempts + 1, next_at = s.next_at,
+                last_error = coalesce(s.error, outbox.last_error), delivered_at = s.delivered_at
+         FROM attempts_staged s WHERE outbox.id = s.id;
+         DELETE FROM attempts_staged;",
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -334,6 +351,7 @@ mod tests {
                 .outbox_attempted(&[attempt("nope", later, None, None)])
                 .is_err()
         );
+
         // Every attempt has its line in the audit log.
         let log = store.playbook_audit(t0, None, false).unwrap();
         let events: Vec<&str> = log.iter().map(|e| e.event.as_str()).collect();
@@ -359,6 +377,17 @@ mod tests {
         let now = later + Duration::hours(1);
         assert_eq!(store.requeue_dead(Some("k2"), now).unwrap(), 1);
         assert_eq!(store.requeue_dead(None, now).unwrap(), 0);
+        // Nor twice in one round; a refused round records nothing.
+        let before = store.playbook_audit(t0, None, false).unwrap().len();
+        assert!(
+            store
+                .outbox_attempted(&[
+                    attempt("k2", now, None, None),
+                    attempt("k2", now, None, None)
+                ])
+                .is_err()
+        );
+        assert_eq!(store.playbook_audit(t0, None, false).unwrap().len(), before);
         let due = store.outbox_due(now, 10, &[]).unwrap();
         assert_eq!(
             (
