@@ -19,7 +19,7 @@ use crate::{ReportError, Request};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 use tenure_core::messages::Templates;
-use tenure_core::playbooks::{Filters, Playbook};
+use tenure_core::playbooks::{Filters, Playbook, Trigger};
 use tenure_core::report::{Period, ReportsConfig};
 use tenure_store::{
     AccountAt, AchievementMove, ActivityMove, Alert, AuditEntry, OutboxItem, Scope, Store,
@@ -234,6 +234,38 @@ impl<'a> Inputs<'a> {
                 known.insert(u.user_id.clone(), u);
             }
         }
+        Ok(())
+    }
+
+    /// When the playbooks watch both categories and levels, reads both
+    /// kinds of movers side by side, the levels on a second connection:
+    /// each query leaves a core idle part of the time.
+    fn prefetch_moves(
+        &mut self,
+        day: NaiveDate,
+        playbooks: &[Playbook],
+    ) -> Result<(), ReportError> {
+        let watches = |f: fn(&Trigger) -> bool| playbooks.iter().any(|p| f(&p.trigger));
+        if !watches(|t| matches!(t, Trigger::CategoryEntered(_)))
+            || !watches(|t| matches!(t, Trigger::LevelReached { .. }))
+            || self.activity_moves.contains_key(&day)
+            || self.achievement_moves.contains_key(&day)
+        {
+            return Ok(());
+        }
+        let other = self.store.reader()?;
+        let achievements = &self.config.achievements;
+        let store = self.store;
+        let (activity, levels) = std::thread::scope(|scope| {
+            let levels = scope.spawn(move || other.achievement_moves(day, achievements));
+            let activity = store.activity_moves(day, WINDOW_DAYS);
+            let levels = levels
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (activity, levels)
+        });
+        self.activity_moves.insert(day, activity?);
+        self.achievement_moves.insert(day, levels?);
         Ok(())
     }
 
@@ -455,6 +487,7 @@ pub fn evaluate(
         at
     };
     let mut decided = Vec::new();
+    inputs.prefetch_moves(day, settings.playbooks)?;
     let mut found = Vec::with_capacity(settings.playbooks.len());
     for playbook in settings.playbooks {
         found.push(triggers::occurrences(
