@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 use tenure_core::alerts::AlertStatus;
 use tenure_core::report::{Category, Period, ReportsConfig, days_before};
-use tenure_store::{Alert, Scope, Store, UserActivity};
+use tenure_store::{Alert, Scope, Store};
 
 /// A cause that holds on a day.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,12 +110,11 @@ pub(crate) fn firing_on(
     if kinds.contains(&"health_band_fall") {
         out.extend(band_falls(store, &request, day)?);
     }
-    if kinds.contains(&"champion_lost") || kinds.contains(&"seats_pending") {
-        out.extend(
-            users(store, config, day, &live)?
-                .into_iter()
-                .filter(|f| kinds.contains(&f.kind)),
-        );
+    if kinds.contains(&"champion_lost") {
+        out.extend(champions_lost(store, config, day, &live)?);
+    }
+    if kinds.contains(&"seats_pending") {
+        out.extend(seats_pending(store, config, day, &live)?);
     }
     out.sort_by(|a, b| {
         (&a.account_id, a.kind, &a.subject).cmp(&(&b.account_id, b.kind, &b.subject))
@@ -153,15 +152,10 @@ fn feature_drops(
     day: NaiveDate,
     live: &BTreeSet<String>,
 ) -> Result<Vec<Firing>, ReportError> {
-    let key: BTreeSet<&str> = config
-        .health
-        .key_features
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let key = &config.health.key_features;
     let counts = |period: Period| -> Result<Counts, ReportError> {
-        let rows = store.account_events(period, &Scope::default())?;
-        Ok(counts_of(rows, live, |e| key.contains(e.event.as_str())))
+        let rows = store.account_events_of(period, &Scope::default(), key)?;
+        Ok(counts_of(rows, live, |_| true))
     };
     let (last_week, four_weeks) = windows(day);
     let (week, before) = (counts(last_week)?, counts(four_weeks)?);
@@ -285,10 +279,9 @@ fn band_falls(
     Ok(out)
 }
 
-/// `champion_lost` (a user engaging in the 30 days before the last 30 is
-/// dormant in them, or no longer holds a seat in the account) and
-/// `seats_pending` (seats assigned over `pending_days` ago, never used).
-fn users(
+/// `champion_lost`: a user engaging in the 30 days before the last 30 is
+/// dormant in them, or no longer holds a seat in the account.
+fn champions_lost(
     store: &dyn Store,
     config: &ReportsConfig,
     day: NaiveDate,
@@ -296,64 +289,69 @@ fn users(
 ) -> Result<Vec<Firing>, ReportError> {
     let now = Period::ending(day, 30);
     let before = now.previous();
-    let everyone = Scope {
-        all_users: true,
-        ..Scope::default()
-    };
-    let current: BTreeMap<String, UserActivity> = store
-        .user_activity(now, &everyone)?
-        .into_iter()
-        .map(|u| (u.user_id.clone(), u))
-        .collect();
+    // The champions of the 30 days before and what became of them, in
+    // one pass over each period.
+    let champions = store.champions(
+        before,
+        now,
+        config.engaging_min_research,
+        config.engaging_min_social,
+    )?;
     let mut out = Vec::new();
-    for u in store.user_activity(before, &Scope::default())? {
-        let Some(account) = u.account_id.clone().filter(|a| live.contains(a)) else {
+    for c in champions {
+        let Some(account) = c.account_id.filter(|a| live.contains(a)) else {
             continue;
         };
-        if config.category(&u.counts) != Category::Engaging {
+        if config.category(&c.before) != Category::Engaging {
             continue;
         }
-        let gone = match current.get(&u.user_id) {
-            Some(c) if c.licensed && c.account_id.as_deref() == Some(account.as_str()) => {
-                (config.category(&c.counts) == Category::Dormant)
-                    .then(|| format!("is dormant in the 30 days to {day}"))
-            }
-            _ => Some(format!("holds no seat in {account} on {day}")),
+        let gone = if c.licensed_now && c.account_now.as_deref() == Some(account.as_str()) {
+            // Without a consume or platform event every count is 0.
+            let dormant = !c.active_now
+                && config.category(&tenure_core::report::KindCounts::default())
+                    == Category::Dormant;
+            dormant.then(|| format!("is dormant in the 30 days to {day}"))
+        } else {
+            Some(format!("holds no seat in {account} on {day}"))
         };
         if let Some(what) = gone {
             out.push(Firing {
                 reason: format!(
                     "champion {} was engaging in the 30 days to {} and {what}",
-                    u.user_id, before.to
+                    c.user_id, before.to
                 ),
                 account_id: account,
                 kind: "champion_lost",
-                subject: u.user_id,
+                subject: c.user_id,
             });
         }
     }
-    let end = now.end().and_utc();
-    let mut pending: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for u in current.values().filter(|u| u.licensed) {
-        let waiting = u.last_active_at.is_none()
-            && u.seat_assigned_at.is_some_and(|at| {
-                end - at >= chrono::Duration::days(i64::from(config.pending_days))
-            });
-        if let Some(account) = u.account_id.as_deref().filter(|a| live.contains(*a))
-            && waiting
-        {
-            pending.entry(account).or_default().push(&u.user_id);
+    Ok(out)
+}
+
+/// `seats_pending`: seats assigned over `pending_days` ago, never used.
+fn seats_pending(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    day: NaiveDate,
+    live: &BTreeSet<String>,
+) -> Result<Vec<Firing>, ReportError> {
+    let mut out = Vec::new();
+    let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (user, account) in store.pending_seats(day, config.pending_days)? {
+        if let Some(account) = account.filter(|a| live.contains(a)) {
+            pending.entry(account).or_default().push(user);
         }
     }
     for (account, users) in pending {
-        let shown: Vec<&str> = users.iter().take(5).copied().collect();
+        let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
         let more = if users.len() > 5 {
             format!(" and {} more", users.len() - 5)
         } else {
             String::new()
         };
         out.push(Firing {
-            account_id: account.to_string(),
+            account_id: account,
             kind: "seats_pending",
             subject: String::new(),
             reason: format!(

@@ -156,6 +156,23 @@ pub struct ActivityMove {
     pub before: tenure_core::report::KindCounts,
 }
 
+/// A user engaging in one period, and what became of them in a later one
+/// ([`Store::champions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Champion {
+    pub user_id: String,
+    /// The account at the end of the earlier period.
+    pub account_id: Option<String>,
+    pub before: tenure_core::report::KindCounts,
+    /// Whether they hold a seat at the end of the later period, and in
+    /// which account they are then.
+    pub licensed_now: bool,
+    pub account_now: Option<String>,
+    /// Whether they had a consume or platform event in the later period
+    /// (without one, every count of theirs there is 0).
+    pub active_now: bool,
+}
+
 /// A user who did something for the first time on a day that an
 /// achievement counts ([`Store::achievement_moves`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -518,6 +535,28 @@ pub trait Store: Send {
         ids: &[String],
     ) -> Result<Vec<UserActivity>>;
 
+    /// The users licensed at the end of `before` and engaging in it (at
+    /// least `min_research` research and maintain events and `min_social`
+    /// shares and messages sent), each with the account and counts then,
+    /// their seat at the end of `now` and whether they did anything in
+    /// `now`; sorted by account and user.
+    fn champions(
+        &self,
+        before: tenure_core::report::Period,
+        now: tenure_core::report::Period,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<Champion>>;
+
+    /// The users licensed at the end of `day` whose seat was assigned at
+    /// least `days` days before that end and who had no platform event by
+    /// then, with their accounts, sorted by account and user.
+    fn pending_seats(
+        &self,
+        day: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<(String, Option<String>)>>;
+
     /// The users licensed at the end of `day` and of the day before whose
     /// activity in the `days`-day window ending on `day` may differ from
     /// that in the window ending the day before (events on `day`, or on
@@ -558,6 +597,14 @@ pub trait Store: Send {
         &self,
         period: tenure_core::report::Period,
         scope: &Scope,
+    ) -> Result<Vec<AccountEvents>>;
+
+    /// [`Store::account_events`] of the events named `events` alone.
+    fn account_events_of(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        events: &[String],
     ) -> Result<Vec<AccountEvents>>;
 
     /// Per account and detail of `event` (e.g. the feature of Error

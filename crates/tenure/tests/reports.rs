@@ -1122,3 +1122,120 @@ fn scores_say_when_they_are_heuristics_and_the_backtest_covers_each_month() {
     ]);
     assert!(!ok && err.contains("from"), "{err}");
 }
+
+/// The user alerts read only the champions' rows and the pending seats;
+/// on one day of the small preset they fire exactly where a full pass
+/// over every user (as they once were computed) says they should.
+#[test]
+fn user_alerts_agree_with_a_full_pass_over_every_user() {
+    use tenure_core::report::{Category, Period};
+    use tenure_store::{Scope, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let day: chrono::NaiveDate = "2026-09-30".parse().unwrap();
+    let (ok, _, err) = tenure(&[
+        "alerts",
+        "evaluate",
+        "--data",
+        &d,
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-09-30",
+        "--kind",
+        "champion_lost",
+        "--kind",
+        "seats_pending",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = tenure(&[
+        "report",
+        "alerts",
+        "--data",
+        &d,
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-09-30",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let alerts: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let fired = |kind: &str| -> BTreeSet<(String, String)> {
+        alerts
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .map(|a| {
+                (
+                    a["account_id"].as_str().unwrap().to_string(),
+                    a["user_id"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // The full pass: every user's 30 days now and the 30 before.
+    let store = common::open(Path::new(&d));
+    let config = tenure_core::config::Config::from_toml("", Default::default()).unwrap();
+    let rules = &config.reports;
+    let live: BTreeSet<String> = store
+        .accounts_at(day, &Scope::default())
+        .unwrap()
+        .into_iter()
+        .filter(|a| !a.archived)
+        .map(|a| a.account_id)
+        .collect();
+    let now = Period::ending(day, 30);
+    let everyone = Scope {
+        all_users: true,
+        ..Scope::default()
+    };
+    let current: BTreeMap<String, tenure_store::UserActivity> = store
+        .user_activity(now, &everyone)
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.user_id.clone(), u))
+        .collect();
+    let mut lost = BTreeSet::new();
+    for u in store
+        .user_activity(now.previous(), &Scope::default())
+        .unwrap()
+    {
+        let Some(account) = u.account_id.clone().filter(|a| live.contains(a)) else {
+            continue;
+        };
+        if rules.category(&u.counts) != Category::Engaging {
+            continue;
+        }
+        let gone = match current.get(&u.user_id) {
+            Some(c) if c.licensed && c.account_id.as_deref() == Some(account.as_str()) => {
+                rules.category(&c.counts) == Category::Dormant
+            }
+            _ => true,
+        };
+        if gone {
+            lost.insert((account, u.user_id));
+        }
+    }
+    let end = now.end().and_utc();
+    let pending: BTreeSet<(String, String)> = current
+        .values()
+        .filter(|u| {
+            u.licensed
+                && u.last_active_at.is_none()
+                && u.seat_assigned_at.is_some_and(|at| {
+                    end - at >= chrono::Duration::days(i64::from(rules.pending_days))
+                })
+        })
+        .filter_map(|u| u.account_id.clone().filter(|a| live.contains(a)))
+        .map(|a| (a, String::new()))
+        .collect();
+    assert!(
+        !lost.is_empty() && !pending.is_empty(),
+        "{lost:?} {pending:?}"
+    );
+    assert_eq!(fired("champion_lost"), lost);
+    assert_eq!(fired("seats_pending"), pending);
+}

@@ -6,10 +6,11 @@
 //! movers cost rather than a scan of everyone twice.
 
 use super::DuckStore;
-use super::arrow::{Columns, kind_counts, opt_text};
+use super::arrow::{Columns, flag_at, kind_counts, opt_text};
 use super::reports::{achievements_sql, end_of, text};
-use crate::{AchievementMove, ActivityMove, Result};
+use crate::{AchievementMove, ActivityMove, Champion, Result};
 use chrono::{Days, NaiveDate};
+use tenure_core::report::Period;
 
 /// The [`tenure_core::report::KindCounts`] fields, each as the `activity_daily` condition
 /// that counts towards it.
@@ -30,7 +31,9 @@ fn sums(prefix: &str, when: &str) -> String {
     COUNTS
         .iter()
         .map(|(name, cond)| {
-            format!("coalesce(sum(events) FILTER (WHERE {cond} AND {when}), 0) AS {prefix}{name}")
+            format!(
+                "coalesce(sum(events) FILTER (WHERE {cond} AND {when}), 0)::BIGINT AS {prefix}{name}"
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -158,4 +161,102 @@ pub(super) fn seats_assigned_on(store: &DuckStore, day: NaiveDate) -> Result<Vec
     let mut stmt = store.conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<duckdb::Result<_>>()?)
+}
+
+/// The users licensed at the end of `day`, their seat assigned at least
+/// `days` days before that end, with no platform event by then.
+pub(super) fn pending_seats(
+    store: &DuckStore,
+    day: NaiveDate,
+    days: u32,
+) -> Result<Vec<(String, Option<String>)>> {
+    let end = end_of(day);
+    let sql = format!(
+        "SELECT u.user_id, u.account_id
+         FROM ({users}) u LEFT JOIN ({last}) l USING (user_id)
+         WHERE u.licensed AND l.last_active_at IS NULL
+           AND u.seat_assigned_at <= TIMESTAMP {end} - INTERVAL {days} DAY
+         ORDER BY u.account_id NULLS LAST, u.user_id",
+        users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
+        last = super::reports::last_active_sql(store, day)?,
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
+}
+
+/// The users engaging in `before` (licensed at its end, with at least
+/// `min_research` research and maintain events and `min_social` shares
+/// and messages sent), each with the account then, the counts then, and
+/// at the end of `now` whether and where they hold a seat and whether
+/// they did anything in `now` (a consume or platform event). One pass per
+/// period: the engaging users are found in the grouped rows, not by
+/// probing the activity for a list of ids.
+pub(super) fn champions(
+    store: &DuckStore,
+    before: Period,
+    now: Period,
+    min_research: u64,
+    min_social: u64,
+) -> Result<Vec<Champion>> {
+    let window = |p: Period| {
+        format!(
+            "day BETWEEN DATE {} AND DATE {} AND user_id IS NOT NULL",
+            text(&p.from.to_string()),
+            text(&p.to.to_string())
+        )
+    };
+    let sql = format!(
+        "WITH was AS (SELECT user_id, {was_sums} FROM activity_daily WHERE {was_window}
+                      GROUP BY user_id
+                      HAVING b_research + b_maintain >= {min_research}
+                         AND b_share + b_messages_sent >= {min_social}),
+              was_us AS (SELECT user_id, account_id FROM ({was_users}) WHERE licensed),
+              cur AS (SELECT DISTINCT user_id FROM activity_daily
+                      WHERE {now_window} AND kind IN {active}),
+              cur_us AS ({now_users})
+         SELECT w.user_id, wu.account_id, cu.licensed, cu.account_id,
+                c.user_id IS NOT NULL AS active, w.* EXCLUDE (user_id)
+         FROM was w JOIN was_us wu USING (user_id)
+              LEFT JOIN cur_us cu USING (user_id) LEFT JOIN cur c USING (user_id)
+         ORDER BY wu.account_id NULLS LAST, w.user_id",
+        was_sums = sums("b_", "true"),
+        was_window = window(before),
+        now_window = window(now),
+        active = active_kinds(),
+        was_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(before.to)))?,
+        now_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(now.to)))?,
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let mut out = Vec::new();
+    for batch in stmt.query_arrow([])? {
+        let c = Columns {
+            batch: &batch,
+            what: "champions",
+        };
+        let (user, account, account_now) = (c.text(0)?, c.text(1)?, c.text(3)?);
+        let (licensed, active) = (c.flag(2)?, c.flag(4)?);
+        let counts: Vec<_> = (5..13).map(|i| c.int(i)).collect::<Result<_>>()?;
+        for row in 0..batch.num_rows() {
+            out.push(Champion {
+                user_id: user.value(row).to_string(),
+                account_id: opt_text(account, row),
+                before: kind_counts(&counts, 0, row),
+                licensed_now: flag_at(licensed, row),
+                account_now: opt_text(account_now, row),
+                active_now: flag_at(active, row),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds that make a user not dormant: consume and the platform's.
+fn active_kinds() -> String {
+    let mut kinds: Vec<String> = tenure_core::ActivityKind::PLATFORM
+        .iter()
+        .map(|k| text(k.as_str()))
+        .collect();
+    kinds.push(text(tenure_core::ActivityKind::Consume.as_str()));
+    format!("({})", kinds.join(", "))
 }

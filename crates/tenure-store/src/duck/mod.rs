@@ -247,6 +247,24 @@ impl Store for DuckStore {
         reports::activity_of(self, period, &everyone, Some(ids))
     }
 
+    fn champions(
+        &self,
+        before: tenure_core::report::Period,
+        now: tenure_core::report::Period,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<crate::Champion>> {
+        changes::champions(self, before, now, min_research, min_social)
+    }
+
+    fn pending_seats(
+        &self,
+        day: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<(String, Option<String>)>> {
+        changes::pending_seats(self, day, days)
+    }
+
     fn activity_moves(
         &self,
         day: chrono::NaiveDate,
@@ -317,6 +335,15 @@ impl Store for DuckStore {
         scope: &crate::Scope,
     ) -> Result<Vec<crate::AccountEvents>> {
         reports::account_events(self, period, scope)
+    }
+
+    fn account_events_of(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        events: &[String],
+    ) -> Result<Vec<crate::AccountEvents>> {
+        reports::account_events_of(self, period, scope, events)
     }
 
     fn save_health(&mut self, day: chrono::NaiveDate, rows: &[crate::HealthRow]) -> Result<()> {

@@ -119,6 +119,16 @@ pub(super) fn account_events(
     per_account(store, period, scope, "event", "event IS NOT NULL")
 }
 
+pub(super) fn account_events_of(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    events: &[String],
+) -> Result<Vec<AccountEvents>> {
+    let only = format!("list_contains({}, event)", list(events));
+    per_account(store, period, scope, "event", &only)
+}
+
 pub(super) fn account_details(
     store: &DuckStore,
     period: Period,
@@ -317,7 +327,7 @@ pub(super) fn achievements_sql(achievements: &[tenure_core::rules::Achievement])
 /// `user_id, last_active_at`. When every user's last event is before it
 /// (a period up to today), `user_last` holds the answer; else whole months
 /// from `user_months` and that month's days from `activity_daily`.
-fn last_active_sql(store: &DuckStore, to: chrono::NaiveDate) -> Result<String> {
+pub(super) fn last_active_sql(store: &DuckStore, to: chrono::NaiveDate) -> Result<String> {
     let end = end_of(to);
     let current: bool = store.conn.query_row(
         &format!("SELECT coalesce((SELECT max(last_at) FROM user_last) < TIMESTAMP {end}, true)"),
