@@ -4,6 +4,9 @@
 //! time is in days. The model is fitted on every user with an active day
 //! then (licensed or not; a deterministic sample of
 //! [`FIT_USERS`] when there are more), the rows are the users in scope.
+//! Training the models keeps the fit beside them (model `bgnbd`); while
+//! it is fresh (`models.retrain_days`) the report scores with it instead
+//! of fitting again, so a day's scoring costs the rows alone.
 
 use crate::{Cell, ReportError, Request, Table};
 use chrono::NaiveDate;
@@ -54,6 +57,69 @@ pub(crate) fn fitted(users: &[ActiveDays], to: NaiveDate) -> Result<bgnbd::Fit, 
     Ok(bgnbd::fit(&sample)?)
 }
 
+/// The fit's parameters and evaluation as kept (and as `models` shows
+/// them).
+pub(crate) fn fit_params(fit: &bgnbd::Fit) -> serde_json::Value {
+    let p = &fit.params;
+    serde_json::json!({
+        "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
+        "time_unit": "day", "log_likelihood": fit.log_likelihood,
+        "transactions": "active days (UTC days with a platform event)",
+    })
+}
+
+/// The fit kept as of `to` (trained within `retrain_days` before it,
+/// not after), if any.
+pub(crate) fn kept(
+    store: &dyn Store,
+    config: &tenure_core::report::ReportsConfig,
+    to: NaiveDate,
+) -> Result<Option<tenure_store::ModelFit>, ReportError> {
+    let fresh = tenure_core::report::days_before(to, u64::from(config.models.retrain_days));
+    Ok(store
+        .model_fits(to)?
+        .into_iter()
+        .find(|f| f.model == MODEL && f.trained_on > fresh))
+}
+
+/// The model's name among the kept fits.
+pub(crate) const MODEL: &str = "bgnbd";
+
+/// The parameters of a kept fit.
+fn params_of(fit: &tenure_store::ModelFit) -> Option<bgnbd::Params> {
+    let v: serde_json::Value = serde_json::from_str(&fit.params).ok()?;
+    let get = |k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    Some(bgnbd::Params {
+        r: get("r")?,
+        alpha: get("alpha")?,
+        a: get("a")?,
+        b: get("b")?,
+    })
+}
+
+/// The fit of every user's active days up to `to`, as a kept model row;
+/// None when the data cannot be fitted (the report then says why).
+pub(crate) fn to_keep(
+    store: &dyn Store,
+    to: NaiveDate,
+) -> Result<Option<tenure_store::ModelFit>, ReportError> {
+    let users = store.user_active_days(to)?;
+    match fitted(&users, to) {
+        Ok(fit) => Ok(Some(tenure_store::ModelFit {
+            model: MODEL.into(),
+            trained_on: to,
+            method: "maximum_likelihood".into(),
+            train_rows: fit.rows as u64,
+            test_rows: 0,
+            auc: None,
+            brier: None,
+            params: fit_params(&fit).to_string(),
+        })),
+        Err(ReportError::Model(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn round(x: f64, places: i32) -> Cell {
     let k = 10f64.powi(places);
     Cell::Float((x * k).round() / k)
@@ -62,7 +128,11 @@ fn round(x: f64, places: i32) -> Cell {
 pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let to = request.period.to;
     let users = store.user_active_days(to)?;
-    let params = fitted(&users, to)?.params;
+    let kept = kept(store, &request.config, to)?;
+    let params = match kept.as_ref().and_then(params_of) {
+        Some(params) => params,
+        None => fitted(&users, to)?.params,
+    };
     let mut table = Table::new(COLUMNS);
     for u in &users {
         if !request

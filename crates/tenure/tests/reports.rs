@@ -1239,3 +1239,49 @@ fn user_alerts_agree_with_a_full_pass_over_every_user() {
     assert_eq!(fired("champion_lost"), lost);
     assert_eq!(fired("seats_pending"), pending);
 }
+
+/// Training keeps the BG/NBD fit beside the models; `alive` scores with it
+/// while it is fresh (`models.retrain_days`, 7) and fits anew after.
+#[test]
+fn alive_scores_with_the_kept_fit_while_it_is_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = small_store(dir.path());
+    let report = |name: &str, as_of: &str| -> String {
+        let (ok, out, err) = tenure(&[
+            "report",
+            name,
+            "--data",
+            &d,
+            "--as-of",
+            as_of,
+            "--all-users",
+            "--format",
+            "csv",
+        ]);
+        assert!(ok, "{err}");
+        out
+    };
+    let train = |as_of: &str| -> Vec<Value> {
+        let (ok, out, err) = tenure(&[
+            "models", "train", "--data", &d, "--as-of", as_of, "--format", "json",
+        ]);
+        assert!(ok, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let (fresh_fit, later_fit) = (report("alive", "2026-10-31"), report("alive", "2026-11-02"));
+
+    let trained = train("2026-10-25");
+    let bgnbd = trained.iter().find(|m| m["model"] == "bgnbd").unwrap();
+    assert_eq!(bgnbd["trained_at"], "2026-10-25");
+    let params: Value = serde_json::from_str(bgnbd["params"].as_str().unwrap()).unwrap();
+    assert!(params["r"].as_f64().unwrap() > 0.0, "{params}");
+    let models = csv_rows(&report("models", "2026-10-31"));
+    let kept = models.iter().find(|m| m["model"] == "bgnbd").unwrap();
+    assert_eq!(kept["trained_at"], "2026-10-25");
+    // Six days later the kept fit scores; nine days later it is stale.
+    assert_ne!(report("alive", "2026-10-31"), fresh_fit);
+    assert_eq!(report("alive", "2026-11-02"), later_fit);
+    // Kept as of the day itself: the same fit as one made on the spot.
+    train("2026-10-31");
+    assert_eq!(report("alive", "2026-10-31"), fresh_fit);
+}

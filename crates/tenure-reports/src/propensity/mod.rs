@@ -41,13 +41,33 @@ pub fn train_and_keep(
 ) -> Result<Table, ReportError> {
     let history = History::load(&*store, config, as_of)?;
     let trained = train::train_all(&*store, config, &history, as_of)?;
-    let fits: Vec<_> = trained.iter().map(Trained::to_fit).collect();
+    let mut fits: Vec<_> = trained.iter().map(Trained::to_fit).collect();
+    // The BG/NBD fit `alive` scores with, kept beside the models.
+    let alive = crate::alive::to_keep(&*store, as_of)?;
+    fits.extend(alive.clone());
     store.save_model_fits(as_of, &fits)?;
     let mut table = Table::new(MODEL_COLUMNS);
     for t in &trained {
         table.push(model_row(t));
     }
+    if let Some(fit) = alive {
+        table.push(bgnbd_row(&fit));
+    }
     Ok(table)
+}
+
+/// The `models` row of a BG/NBD fit.
+fn bgnbd_row(fit: &tenure_store::ModelFit) -> Vec<Cell> {
+    vec![
+        fit.model.clone().into(),
+        fit.method.clone().into(),
+        fit.trained_on.to_string().into(),
+        fit.train_rows.into(),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        fit.params.clone().into(),
+    ]
 }
 
 /// Whether the kept fits as of `day` are missing or older than
@@ -202,29 +222,28 @@ pub(crate) fn models(store: &dyn Store, request: &Request) -> Result<Table, Repo
     for t in current(store, &request.config, None, day)? {
         table.push(model_row(&t));
     }
+    // The kept BG/NBD fit when fresh, else one fitted now.
+    if let Some(fit) = crate::alive::kept(store, &request.config, day)? {
+        table.push(bgnbd_row(&fit));
+        return Ok(table);
+    }
     let users = store.user_active_days(day)?;
     match crate::alive::fitted(&users, day) {
         Ok(fit) => {
-            let p = fit.params;
-            let params = serde_json::json!({
-                "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
-                "time_unit": "day", "log_likelihood": fit.log_likelihood,
-                "transactions": "active days (UTC days with a platform event)",
-            });
             table.push(vec![
-                "bgnbd".into(),
+                crate::alive::MODEL.into(),
                 "maximum_likelihood".into(),
                 day.to_string().into(),
                 (fit.rows as u64).into(),
                 Cell::Empty,
                 Cell::Empty,
                 Cell::Empty,
-                params.to_string().into(),
+                crate::alive::fit_params(&fit).to_string().into(),
             ]);
         }
         Err(ReportError::Model(e)) => {
             table.push(vec![
-                "bgnbd".into(),
+                crate::alive::MODEL.into(),
                 "unavailable".into(),
                 day.to_string().into(),
                 0u64.into(),
