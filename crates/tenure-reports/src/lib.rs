@@ -25,7 +25,10 @@ pub use alerts::{
 };
 pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
-pub use propensity::{needs_training as models_need_training, train_and_keep as train_models};
+pub use propensity::{
+    SCORE_DAYS_KEPT, keep_days as keep_score_days, needs_training as models_need_training,
+    train_and_keep as train_models,
+};
 pub use table::{Cell, Table};
 use tenure_core::report::{ParamError, Period, ReportsConfig};
 use tenure_store::{Scope, Store, StoreError};

@@ -53,6 +53,11 @@ pub(crate) fn start(
     cache: Arc<crate::web::cache::Cache>,
 ) -> std::io::Result<Daily> {
     let (stop, stopped) = channel();
+    // The models `score_crossed` playbooks watch: their scores are kept
+    // for each finished day.
+    let watched: Vec<String> = tenure_reports::playbooks::watched_models(&playbooks.playbooks)
+        .into_iter()
+        .collect();
     let wake = if playbooks.playbooks.is_empty() {
         CHECK_EVERY
     } else {
@@ -67,7 +72,7 @@ pub(crate) fn start(
             loop {
                 let daily_due = daily_at.is_none_or(|t| t.elapsed() >= CHECK_EVERY);
                 let (days, result) = if daily_due && config.health.backfill_days > 0 {
-                    catch_up(store.as_mut(), &config, clock.as_ref(), &stopped)
+                    catch_up(store.as_mut(), &config, &watched, clock.as_ref(), &stopped)
                 } else {
                     (0, Ok(Running::On))
                 };
@@ -110,6 +115,7 @@ enum Running {
 fn catch_up(
     store: &mut dyn Store,
     config: &ReportsConfig,
+    watched: &[String],
     clock: &dyn Clock,
     stopped: &Receiver<()>,
 ) -> (usize, Result<Running, tenure_reports::ReportError>) {
@@ -127,7 +133,8 @@ fn catch_up(
             return (done, Ok(Running::Stop));
         }
         let one = tenure_reports::keep_health_days(store, config, day, day)
-            .and_then(|_| tenure_reports::evaluate_alerts(store, config, day, day, &[]));
+            .and_then(|_| tenure_reports::evaluate_alerts(store, config, day, day, &[]))
+            .and_then(|_| keep_scores(store, config, watched, day));
         if let Err(error) = one {
             return (done, Err(error));
         }
@@ -141,10 +148,26 @@ fn catch_up(
         if due {
             tenure_reports::train_models(store, config, yesterday)?;
             tracing::info!(message = "Propensity models trained.", as_of = %yesterday);
+            // The day just scored had no models yet: keep its scores now.
+            keep_scores(store, config, watched, yesterday)?;
         }
         Ok(())
     });
     (done, trained.map(|()| Running::On))
+}
+
+/// Keeps the scores of `day` for the models the `score_crossed` playbooks
+/// watch (none watched: nothing to keep).
+fn keep_scores(
+    store: &mut dyn Store,
+    config: &ReportsConfig,
+    watched: &[String],
+    day: chrono::NaiveDate,
+) -> Result<(), tenure_reports::ReportError> {
+    if !watched.is_empty() {
+        tenure_reports::keep_score_days(store, config, watched, day, day)?;
+    }
+    Ok(())
 }
 
 /// Evaluates the playbooks: the finished days not evaluated yet (up to the

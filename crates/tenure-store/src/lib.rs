@@ -435,6 +435,17 @@ pub struct Task {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// One propensity score on one day, as kept (`user_id` empty for an
+/// account model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRow {
+    pub day: chrono::NaiveDate,
+    pub account_id: String,
+    pub user_id: Option<String>,
+    pub model: String,
+    pub score: f64,
+}
+
 /// An account's health score on one day, as kept in the history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthRow {
@@ -656,6 +667,20 @@ pub trait Store: Send {
 
     /// Replaces the health history of `day` by `rows` (in one transaction).
     fn save_health(&mut self, day: chrono::NaiveDate, rows: &[HealthRow]) -> Result<()>;
+
+    /// Replaces the propensity scores kept for `day` by `rows`, and drops
+    /// those of the days more than `retain_days` before it (one
+    /// transaction).
+    fn save_scores(
+        &mut self,
+        day: chrono::NaiveDate,
+        rows: &[ScoreRow],
+        retain_days: u32,
+    ) -> Result<()>;
+
+    /// The scores kept for `day` (of one model, or all), sorted by model,
+    /// account and user; empty when the day was not kept.
+    fn scores_on(&self, day: chrono::NaiveDate, model: Option<&str>) -> Result<Vec<ScoreRow>>;
 
     /// The health history for the days in `period`, sorted by account and
     /// day (the scope's account filter applies).

@@ -65,6 +65,24 @@ pub enum ModelsCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
     },
+    /// Score every account and user with the kept models for past days and
+    /// keep the scores (what `score_crossed` playbooks compare; the server
+    /// keeps each finished day's when such a playbook is declared). A day
+    /// without fresh kept models is skipped.
+    Score {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// First day to score (YYYY-MM-DD; default: yesterday, UTC).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day to score (default: yesterday, UTC).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// A model to keep (repeatable; default: those the `score_crossed`
+        /// playbooks watch, else every model).
+        #[arg(long = "model")]
+        models: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1003,3 +1003,113 @@ fn the_movers_are_exactly_the_users_a_full_recomputation_finds() {
         "enough changes to compare: {moved} category moves, {levelled} achievement changes, {pending} pending seats"
     );
 }
+
+/// `tenure models score` keeps each day's scores of the watched models
+/// (the same as scoring on the spot), and a `score_crossed` playbook
+/// compares the kept scores of the day and the day before.
+#[test]
+fn score_crossed_compares_the_kept_scores() {
+    use tenure_store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_store(dir.path());
+    let config_path = dir.path().join("tenure.toml");
+    std::fs::write(
+        &config_path,
+        r#"
+[[playbooks]]
+name = "churn risk"
+trigger = { on = "score_crossed", model = "churn", above = 0.5 }
+actions = [{ type = "task", title = "Call them" }]
+"#,
+    )
+    .unwrap();
+    let cfg = config_path.to_str().unwrap();
+    for day in ["2026-10-19", "2026-10-20"] {
+        let (ok, _, err) = tenure(&[
+            "models", "train", "--data", &data, "--config", cfg, "--as-of", day,
+        ]);
+        assert!(ok, "{err}");
+    }
+    let (ok, _, err) = tenure(&[
+        "models",
+        "score",
+        "--data",
+        &data,
+        "--config",
+        cfg,
+        "--from",
+        "2026-10-19",
+        "--to",
+        "2026-10-20",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("kept for 2 of 2 days") && err.contains("churn"),
+        "{err}"
+    );
+    let (bad, _, err) = tenure(&["models", "score", "--data", &data, "--model", "luck"]);
+    assert!(!bad && err.contains("model"), "{err}");
+
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    let config = Config::from_toml(&text, Overrides::default()).unwrap();
+    let day: chrono::NaiveDate = "2026-10-20".parse().unwrap();
+    // The kept scores are the scores.
+    let (ok, out, err) = tenure(&[
+        "report",
+        "scores",
+        "--data",
+        &data,
+        "--as-of",
+        "2026-10-20",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let report: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let churn: Vec<&serde_json::Value> = report.iter().filter(|r| r["model"] == "churn").collect();
+    let store = common::open(Path::new(&data));
+    let kept = store.scores_on(day, None).unwrap();
+    assert!(
+        kept.len() >= 10 && kept.iter().all(|r| r.model == "churn"),
+        "{kept:?}"
+    );
+    assert_eq!(churn.len(), kept.len());
+    for r in &kept {
+        let row = churn
+            .iter()
+            .find(|c| c["account_id"] == r.account_id.as_str())
+            .unwrap();
+        assert_eq!(row["score"].as_f64(), Some(r.score), "{row}");
+    }
+
+    // Make one account cross: 0.1 the day before, 0.9 on the day.
+    let account = kept[0].account_id.clone();
+    store
+        .execute(&format!(
+            "UPDATE scores_daily SET score = CASE WHEN day = DATE '2026-10-19' THEN 0.1 ELSE 0.9 END
+             WHERE account_id = '{account}'"
+        ))
+        .unwrap();
+    let at = tenure_core::report::end_of_day(day).and_utc();
+    let e = evaluate(&store, Settings::of(&config), day, at, true).unwrap();
+    let fired: Vec<_> = e.items().map(|i| i.account_id.clone().unwrap()).collect();
+    assert!(fired.contains(&account), "{fired:?}");
+    // Every firing is a crossing of the kept scores.
+    let before = store
+        .scores_on(day - chrono::Days::new(1), Some("churn"))
+        .unwrap();
+    let now = store.scores_on(day, Some("churn")).unwrap();
+    let score = |rows: &[tenure_store::ScoreRow], a: &str| {
+        rows.iter().find(|r| r.account_id == a).map(|r| r.score)
+    };
+    for a in &fired {
+        let (b, n) = (score(&before, a).unwrap(), score(&now, a).unwrap());
+        assert!(b < 0.5 && n >= 0.5, "{a}: {b} to {n}");
+    }
+    let crossings = now
+        .iter()
+        .filter(|r| score(&before, &r.account_id).is_some_and(|b| b < 0.5) && r.score >= 0.5)
+        .count();
+    assert_eq!(fired.len(), crossings);
+}

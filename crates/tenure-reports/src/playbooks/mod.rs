@@ -15,7 +15,7 @@ mod triggers;
 
 pub use triggers::Occurrence;
 
-use crate::{ReportError, Request};
+use crate::ReportError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 use tenure_core::messages::Templates;
@@ -324,39 +324,19 @@ impl<'a> Inputs<'a> {
         Ok(&self.health[&day])
     }
 
-    /// Each (account, user) score of `model` as of `day`.
+    /// Each (account, user) score of `model` as of `day`: the kept ones
+    /// when the daily work kept that day, else computed now.
     fn scores(&mut self, day: NaiveDate, model: &str) -> Result<&Scores, ReportError> {
         let key = (day, model.to_string());
         if !self.scores.contains_key(&key) {
-            let mut request = Request::new(Period { from: day, to: day }, Scope::default());
-            request.config = self.config.clone();
-            let table = crate::propensity::scores(self.store, &request)?;
-            let col = |name: &str| table.columns.iter().position(|c| c == name);
-            let (Some(a), Some(u), Some(m), Some(s)) = (
-                col("account_id"),
-                col("user_id"),
-                col("model"),
-                col("score"),
-            ) else {
-                return Err(ReportError::Store(tenure_store::StoreError::Invalid(
-                    "the scores report lacks a column".into(),
-                )));
-            };
-            let text = |c: &crate::Cell| match c {
-                crate::Cell::Text(t) => Some(t.clone()),
-                _ => None,
-            };
-            let map = table
-                .rows
-                .iter()
-                .filter(|r| text(&r[m]).as_deref() == Some(model))
-                .filter_map(|r| {
-                    let score = match r[s] {
-                        crate::Cell::Float(x) => x,
-                        _ => return None,
-                    };
-                    Some(((text(&r[a])?, text(&r[u])), score))
-                })
+            let mut rows = self.store.scores_on(day, Some(model))?;
+            if rows.is_empty() {
+                let models = [model.to_string()];
+                rows = crate::propensity::day_scores(self.store, self.config, &models, day)?;
+            }
+            let map = rows
+                .into_iter()
+                .map(|r| ((r.account_id, r.user_id), r.score))
                 .collect();
             self.scores.insert(key.clone(), map);
         }
@@ -448,6 +428,18 @@ fn filtered(
 }
 
 type Subject = (String, Option<String>, Option<String>);
+
+/// The models the `score_crossed` playbooks watch (what the daily work
+/// keeps scores of), sorted, each once.
+pub fn watched_models(playbooks: &[Playbook]) -> std::collections::BTreeSet<String> {
+    playbooks
+        .iter()
+        .filter_map(|p| match &p.trigger {
+            Trigger::ScoreCrossed { model, .. } => Some(model.clone()),
+            _ => None,
+        })
+        .collect()
+}
 
 /// Evaluates every playbook for `day` as of `at` (reads only).
 pub fn evaluate(

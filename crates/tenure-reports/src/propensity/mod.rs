@@ -17,8 +17,8 @@ pub(crate) use backtest::report as backtest;
 use chrono::NaiveDate;
 use features::{History, Snapshot};
 use tenure_core::models::{MODELS, ModelKind, Unit};
-use tenure_core::report::ReportsConfig;
-use tenure_store::Store;
+use tenure_core::report::{Period, ReportsConfig};
+use tenure_store::{Scope, Store};
 use train::Trained;
 
 /// Whom a model scores: paying accounts for churn and expansion, trial
@@ -68,6 +68,80 @@ fn bgnbd_row(fit: &tenure_store::ModelFit) -> Vec<Cell> {
         Cell::Empty,
         fit.params.clone().into(),
     ]
+}
+
+/// How many days of kept scores stay (what a `score_crossed` playbook
+/// needs is the day and the day before; a month is kept to look back).
+pub const SCORE_DAYS_KEPT: u32 = 30;
+
+/// Scores every account and user for each day from `from` to `to` with
+/// the kept models and keeps the scores of `models` (a day kept again is
+/// replaced; days older than [`SCORE_DAYS_KEPT`] are dropped). A day
+/// without fresh kept models is skipped (scoring it would train first).
+/// Returns the days kept and the rows.
+pub fn keep_days(
+    store: &mut dyn Store,
+    config: &ReportsConfig,
+    models: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(usize, usize), ReportError> {
+    let (mut days, mut rows) = (0, 0);
+    let mut day = from;
+    while day <= to {
+        if kept(&*store, config, day)?.is_some() {
+            let kept_rows = day_scores(&*store, config, models, day)?;
+            rows += kept_rows.len();
+            store.save_scores(day, &kept_rows, SCORE_DAYS_KEPT)?;
+            days += 1;
+        }
+        day = day.succ_opt().unwrap_or(to + chrono::Days::new(1));
+    }
+    Ok((days, rows))
+}
+
+/// The `scores` of `models` for `day`, as kept rows.
+pub(crate) fn day_scores(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    models: &[String],
+    day: NaiveDate,
+) -> Result<Vec<tenure_store::ScoreRow>, ReportError> {
+    let mut request = Request::new(Period { from: day, to: day }, Scope::default());
+    request.config = config.clone();
+    let table = scores(store, &request)?;
+    let col = |name: &str| table.columns.iter().position(|c| c == name);
+    let (Some(a), Some(u), Some(m), Some(p)) = (
+        col("account_id"),
+        col("user_id"),
+        col("model"),
+        col("score"),
+    ) else {
+        return Err(ReportError::Store(tenure_store::StoreError::Invalid(
+            "the scores report lacks a column".into(),
+        )));
+    };
+    let text = |c: &Cell| match c {
+        Cell::Text(t) => Some(t.clone()),
+        _ => None,
+    };
+    Ok(table
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let model = text(&r[m]).filter(|m| models.contains(m))?;
+            let Cell::Float(score) = r[p] else {
+                return None;
+            };
+            Some(tenure_store::ScoreRow {
+                day,
+                account_id: text(&r[a])?,
+                user_id: text(&r[u]),
+                model,
+                score,
+            })
+        })
+        .collect())
 }
 
 /// Whether the kept fits as of `day` are missing or older than

@@ -1,8 +1,9 @@
-//! The health history: one row per account and day scored.
+//! The health history (one row per account and day scored) and the kept
+//! daily propensity scores.
 
 use super::DuckStore;
 use super::reports::{account_filter, text};
-use crate::{HealthRow, Result, Scope, StoreError};
+use crate::{HealthRow, Result, Scope, ScoreRow, StoreError};
 use chrono::NaiveDate;
 use duckdb::params;
 use tenure_core::report::Period;
@@ -78,6 +79,62 @@ pub(super) fn last_day(store: &DuckStore) -> Result<Option<NaiveDate>> {
     Ok(day.and_then(|d| d.parse().ok()))
 }
 
+pub(super) fn save_scores(
+    store: &mut DuckStore,
+    day: NaiveDate,
+    rows: &[ScoreRow],
+    retain_days: u32,
+) -> Result<()> {
+    if store.pending.is_some() {
+        return Err(StoreError::Invalid(
+            "save_scores called inside a write".into(),
+        ));
+    }
+    if let Some(other) = rows.iter().find(|r| r.day != day) {
+        return Err(StoreError::Invalid(format!(
+            "save_scores: a row of {} among those of {day}",
+            other.day
+        )));
+    }
+    let tx = store.conn.transaction()?;
+    let oldest = day - chrono::Days::new(u64::from(retain_days));
+    tx.execute(
+        "DELETE FROM scores_daily WHERE day = CAST(? AS DATE) OR day < CAST(? AS DATE)",
+        [day.to_string(), oldest.to_string()],
+    )?;
+    {
+        // The appender: a day of a large store is half a million rows.
+        let mut app = tx.appender("scores_daily")?;
+        for r in rows {
+            app.append_row(params![r.day, r.account_id, r.user_id, r.model, r.score])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn scores_on(
+    store: &DuckStore,
+    day: NaiveDate,
+    model: Option<&str>,
+) -> Result<Vec<ScoreRow>> {
+    let mut stmt = store.conn.prepare(
+        "SELECT account_id, user_id, model, score FROM scores_daily
+         WHERE day = CAST(? AS DATE) AND (?::VARCHAR IS NULL OR model = ?)
+         ORDER BY model, account_id, user_id NULLS FIRST",
+    )?;
+    let rows = stmt.query_map(params![day.to_string(), model, model], |r| {
+        Ok(ScoreRow {
+            day,
+            account_id: r.get(0)?,
+            user_id: r.get(1)?,
+            model: r.get(2)?,
+            score: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::DuckStore;
@@ -139,5 +196,57 @@ mod tests {
                 .save_health(day(3), &[row("a1", day(2), 1.0)])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn keeping_a_days_scores_again_replaces_them() {
+        use crate::ScoreRow;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DuckStore::open(dir.path()).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 9, d).unwrap();
+        let score = |d: u32, account: &str, user: Option<&str>, model: &str, p: f64| ScoreRow {
+            day: day(d),
+            account_id: account.into(),
+            user_id: user.map(String::from),
+            model: model.into(),
+            score: p,
+        };
+        assert!(store.scores_on(day(1), None).unwrap().is_empty());
+        store
+            .save_scores(
+                day(1),
+                &[
+                    score(1, "a1", None, "churn", 0.2),
+                    score(1, "a1", Some("u1"), "advocacy", 0.7),
+                ],
+                30,
+            )
+            .unwrap();
+        store
+            .save_scores(day(1), &[score(1, "a1", None, "churn", 0.3)], 30)
+            .unwrap();
+        store
+            .save_scores(day(2), &[score(2, "a2", None, "churn", 0.9)], 30)
+            .unwrap();
+        assert_eq!(
+            store.scores_on(day(1), None).unwrap(),
+            [score(1, "a1", None, "churn", 0.3)]
+        );
+        assert!(
+            store
+                .scores_on(day(2), Some("advocacy"))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.scores_on(day(2), Some("churn")).unwrap().len(), 1);
+        assert!(
+            store
+                .save_scores(day(3), &[score(2, "a2", None, "churn", 0.9)], 30)
+                .is_err()
+        );
+        // Keeping the 3rd with one day retained drops the 1st.
+        store.save_scores(day(3), &[], 1).unwrap();
+        assert!(store.scores_on(day(1), None).unwrap().is_empty());
+        assert_eq!(store.scores_on(day(2), None).unwrap().len(), 1);
     }
 }

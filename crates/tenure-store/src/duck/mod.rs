@@ -346,6 +346,23 @@ impl Store for DuckStore {
         reports::account_events_of(self, period, scope, events)
     }
 
+    fn save_scores(
+        &mut self,
+        day: chrono::NaiveDate,
+        rows: &[crate::ScoreRow],
+        retain_days: u32,
+    ) -> Result<()> {
+        health::save_scores(self, day, rows, retain_days)
+    }
+
+    fn scores_on(
+        &self,
+        day: chrono::NaiveDate,
+        model: Option<&str>,
+    ) -> Result<Vec<crate::ScoreRow>> {
+        health::scores_on(self, day, model)
+    }
+
     fn save_health(&mut self, day: chrono::NaiveDate, rows: &[crate::HealthRow]) -> Result<()> {
         health::save(self, day, rows)
     }

@@ -20,6 +20,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (14, V14),
     (15, V15),
     (16, V16),
+    (17, V17),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -34,6 +35,18 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (12, "feedback_events"),
     (14, "social_events"),
 ];
+
+/// Each finished day's propensity scores, kept by the daily work (what
+/// `score_crossed` playbooks compare from one day to the next).
+const V17: &str = r#"
+CREATE TABLE scores_daily (
+    day DATE NOT NULL,
+    account_id VARCHAR NOT NULL,
+    user_id VARCHAR,
+    model VARCHAR NOT NULL,
+    score DOUBLE NOT NULL
+);
+"#;
 
 /// What the playbooks keep beside the outbox: the audit log (every
 /// evaluation, decision and delivery attempt), the finished days

@@ -418,7 +418,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store
             .execute(
                 "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
-                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks;
+                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks; DROP TABLE scores_daily;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();

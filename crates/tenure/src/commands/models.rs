@@ -40,6 +40,56 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<()> {
             );
             print(&table, format)
         }
+        ModelsCommand::Score {
+            store,
+            from,
+            to,
+            models,
+        } => {
+            let config = load_config(&store, Overrides::default())?;
+            let to = to.unwrap_or_else(yesterday);
+            let from = from.unwrap_or(to);
+            if from > to {
+                return Err(ParamError::new("from", format!("{from} is after --to {to}")).into());
+            }
+            let known: Vec<&str> = tenure_core::models::MODELS.iter().map(|m| m.name).collect();
+            if let Some(bad) = models.iter().find(|m| !known.contains(&m.as_str())) {
+                return Err(ParamError::new(
+                    "model",
+                    format!("{bad:?} is not one of {}", known.join(", ")),
+                )
+                .into());
+            }
+            let models = if models.is_empty() {
+                tenure_reports::playbooks::watched_models(&config.playbooks)
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            } else {
+                models
+            };
+            let models = if models.is_empty() {
+                known.iter().map(|m| m.to_string()).collect()
+            } else {
+                models
+            };
+            let mut store = open_store(&config)?;
+            store.refresh_rollups()?;
+            let started = Instant::now();
+            let (days, rows) =
+                tenure_reports::keep_score_days(&mut store, &config.reports, &models, from, to)?;
+            eprintln!(
+                "scores: {rows} kept for {days} of {} days ({from} to {to}; {}) in {:.1}s{}",
+                (to - from).num_days() + 1,
+                models.join(", "),
+                started.elapsed().as_secs_f64(),
+                if days == 0 {
+                    "; no fresh kept models: run `tenure models train` first"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
     }
 }
 
