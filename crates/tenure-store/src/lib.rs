@@ -682,6 +682,19 @@ pub trait Store: Send {
     /// account and user; empty when the day was not kept.
     fn scores_on(&self, day: chrono::NaiveDate, model: Option<&str>) -> Result<Vec<ScoreRow>>;
 
+    /// The kept scores of `model` that crossed `threshold` from the day
+    /// before `day` to `day` (upwards: below it, then at or above; else
+    /// above it, then at or below), as (the day before's, the day's) rows
+    /// of the same account and user; None unless both days were kept for
+    /// the model.
+    fn score_crossings(
+        &self,
+        day: chrono::NaiveDate,
+        model: &str,
+        threshold: f64,
+        upwards: bool,
+    ) -> Result<Option<Vec<(ScoreRow, ScoreRow)>>>;
+
     /// The health history for the days in `period`, sorted by account and
     /// day (the scope's account filter applies).
     fn health_history(

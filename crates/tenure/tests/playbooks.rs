@@ -1083,6 +1083,46 @@ actions = [{ type = "task", title = "Call them" }]
         assert_eq!(row["score"].as_f64(), Some(r.score), "{row}");
     }
 
+    // The kept scores' crossings are those of scores computed on the spot.
+    let at = tenure_core::report::end_of_day(day).and_utc();
+    let occurrences = |e: &tenure_reports::playbooks::Evaluation| -> Vec<String> {
+        e.items()
+            .map(|i| format!("{:?} {}", i.account_id, i.occurrence))
+            .collect()
+    };
+    // A threshold some account crosses: halfway between its two scores.
+    let was_day = store
+        .scores_on(day - chrono::Days::new(1), Some("churn"))
+        .unwrap();
+    let (moved, from) = kept
+        .iter()
+        .find_map(|r| {
+            let b = was_day.iter().find(|w| w.account_id == r.account_id)?;
+            ((b.score - r.score).abs() > 1e-3).then_some((r, b.score))
+        })
+        .expect("a churn score that changed");
+    let (threshold, way) = (
+        (from + moved.score) / 2.0,
+        if moved.score > from { "above" } else { "below" },
+    );
+    let crossing = Config::from_toml(
+        &format!(
+            "[[playbooks]]\nname = \"crossing\"\ntrigger = {{ on = \"score_crossed\", model = \"churn\", {way} = {threshold} }}\nactions = [{{ type = \"task\", title = \"Look\" }}]\n"
+        ),
+        Overrides::default(),
+    )
+    .unwrap();
+    let with_kept = evaluate(&store, Settings::of(&crossing), day, at, true).unwrap();
+    store
+        .execute("CREATE TABLE kept_copy AS SELECT * FROM scores_daily; DELETE FROM scores_daily")
+        .unwrap();
+    let computed = evaluate(&store, Settings::of(&crossing), day, at, true).unwrap();
+    assert!(!occurrences(&with_kept).is_empty());
+    assert_eq!(occurrences(&with_kept), occurrences(&computed));
+    store
+        .execute("INSERT INTO scores_daily SELECT * FROM kept_copy; DROP TABLE kept_copy")
+        .unwrap();
+
     // Make one account cross: 0.1 the day before, 0.9 on the day.
     let account = kept[0].account_id.clone();
     store
@@ -1091,7 +1131,6 @@ actions = [{ type = "task", title = "Call them" }]
              WHERE account_id = '{account}'"
         ))
         .unwrap();
-    let at = tenure_core::report::end_of_day(day).and_utc();
     let e = evaluate(&store, Settings::of(&config), day, at, true).unwrap();
     let fired: Vec<_> = e.items().map(|i| i.account_id.clone().unwrap()).collect();
     assert!(fired.contains(&account), "{fired:?}");

@@ -132,32 +132,50 @@ pub(super) fn occurrences(
             threshold,
             upwards,
         } if finished => {
-            inputs.scores(day, model)?;
-            inputs.scores(before(day), model)?;
-            let now = &inputs.scores[&(day, model.clone())];
-            let was = &inputs.scores[&(before(day), model.clone())];
-            for ((account, user), score) in now {
-                let Some(previous) = was.get(&(account.clone(), user.clone())) else {
-                    continue;
-                };
-                let crossed = if *upwards {
-                    *previous < *threshold && *score >= *threshold
-                } else {
-                    *previous > *threshold && *score <= *threshold
-                };
-                if crossed {
-                    let who = user.as_deref().unwrap_or(account);
-                    let way = if *upwards { "above" } else { "below" };
-                    out.push(Occurrence {
-                        account_id: Some(account.clone()),
-                        user_id: user.clone(),
-                        id: format!("{day}:{model}:{way}"),
-                        summary: format!(
-                            "{who}'s {model} score went {way} {threshold} ({previous:.2} to {score:.2}) on {day}"
-                        ),
-                        data: json!({"model": model, "score": score, "previous": previous, "threshold": threshold}),
-                    });
+            // The kept scores of both days, compared in the store; else
+            // both days scored here and compared.
+            let crossings = match inputs
+                .store
+                .score_crossings(day, model, *threshold, *upwards)?
+            {
+                Some(rows) => rows
+                    .into_iter()
+                    .map(|(was, now)| ((now.account_id, now.user_id), was.score, now.score))
+                    .collect(),
+                None => {
+                    inputs.scores(day, model)?;
+                    inputs.scores(before(day), model)?;
+                    let now = &inputs.scores[&(day, model.clone())];
+                    let was = &inputs.scores[&(before(day), model.clone())];
+                    let mut found = Vec::new();
+                    for (key, score) in now {
+                        let Some(previous) = was.get(key) else {
+                            continue;
+                        };
+                        let crossed = if *upwards {
+                            *previous < *threshold && *score >= *threshold
+                        } else {
+                            *previous > *threshold && *score <= *threshold
+                        };
+                        if crossed {
+                            found.push((key.clone(), *previous, *score));
+                        }
+                    }
+                    found
                 }
+            };
+            for ((account, user), previous, score) in crossings {
+                let who = user.as_deref().unwrap_or(&account);
+                let way = if *upwards { "above" } else { "below" };
+                out.push(Occurrence {
+                    account_id: Some(account.clone()),
+                    user_id: user.clone(),
+                    id: format!("{day}:{model}:{way}"),
+                    summary: format!(
+                        "{who}'s {model} score went {way} {threshold} ({previous:.2} to {score:.2}) on {day}"
+                    ),
+                    data: json!({"model": model, "score": score, "previous": previous, "threshold": threshold}),
+                });
             }
         }
         Trigger::AlertOpened { kind } => {

@@ -135,6 +135,60 @@ pub(super) fn scores_on(
     Ok(rows.collect::<duckdb::Result<_>>()?)
 }
 
+pub(super) fn score_crossings(
+    store: &DuckStore,
+    day: NaiveDate,
+    model: &str,
+    threshold: f64,
+    upwards: bool,
+) -> Result<Option<Vec<(ScoreRow, ScoreRow)>>> {
+    let before = day - chrono::Days::new(1);
+    let (days, model_sql) = (
+        (text(&before.to_string()), text(&day.to_string())),
+        text(model),
+    );
+    let kept: (i64, i64) = store.conn.query_row(
+        &format!(
+            "SELECT count(*) FILTER (WHERE day = DATE {b}), count(*) FILTER (WHERE day = DATE {d})
+             FROM scores_daily WHERE model = {model_sql} AND day IN (DATE {b}, DATE {d})",
+            b = days.0,
+            d = days.1
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if kept.0 == 0 || kept.1 == 0 {
+        return Ok(None);
+    }
+    let crossed = if upwards {
+        "w.score < ? AND n.score >= ?"
+    } else {
+        "w.score > ? AND n.score <= ?"
+    };
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT n.account_id, n.user_id, w.score, n.score
+         FROM scores_daily n JOIN scores_daily w
+           ON w.account_id = n.account_id AND w.user_id IS NOT DISTINCT FROM n.user_id
+          AND w.model = n.model AND w.day = DATE {b}
+         WHERE n.day = DATE {d} AND n.model = {model_sql} AND {crossed}
+         ORDER BY n.account_id, n.user_id NULLS FIRST",
+        b = days.0,
+        d = days.1
+    ))?;
+    let rows = stmt.query_map(params![threshold, threshold], |r| {
+        let (account_id, user_id): (String, Option<String>) = (r.get(0)?, r.get(1)?);
+        let row = |day: NaiveDate, score: f64| ScoreRow {
+            day,
+            account_id: account_id.clone(),
+            user_id: user_id.clone(),
+            model: model.to_string(),
+            score,
+        };
+        Ok((row(before, r.get(2)?), row(day, r.get(3)?)))
+    })?;
+    Ok(Some(rows.collect::<duckdb::Result<_>>()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::DuckStore;
@@ -244,9 +298,40 @@ mod tests {
                 .save_scores(day(3), &[score(2, "a2", None, "churn", 0.9)], 30)
                 .is_err()
         );
+        // Crossings need both days kept: the 2nd (a2 at 0.9) has no day
+        // before for a2; a1 on the 1st had no 31 August.
+        assert_eq!(
+            store.score_crossings(day(1), "churn", 0.5, true).unwrap(),
+            None
+        );
+        assert_eq!(
+            store.score_crossings(day(2), "churn", 0.5, true).unwrap(),
+            Some(vec![])
+        );
+        store
+            .save_scores(
+                day(2),
+                &[
+                    score(2, "a1", None, "churn", 0.6),
+                    score(2, "a2", None, "churn", 0.9),
+                ],
+                30,
+            )
+            .unwrap();
+        assert_eq!(
+            store.score_crossings(day(2), "churn", 0.5, true).unwrap(),
+            Some(vec![(
+                score(1, "a1", None, "churn", 0.3),
+                score(2, "a1", None, "churn", 0.6)
+            )])
+        );
+        assert_eq!(
+            store.score_crossings(day(2), "churn", 0.5, false).unwrap(),
+            Some(vec![])
+        );
         // Keeping the 3rd with one day retained drops the 1st.
         store.save_scores(day(3), &[], 1).unwrap();
         assert!(store.scores_on(day(1), None).unwrap().is_empty());
-        assert_eq!(store.scores_on(day(2), None).unwrap().len(), 1);
+        assert_eq!(store.scores_on(day(2), None).unwrap().len(), 2);
     }
 }

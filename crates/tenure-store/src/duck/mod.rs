@@ -363,6 +363,16 @@ impl Store for DuckStore {
         health::scores_on(self, day, model)
     }
 
+    fn score_crossings(
+        &self,
+        day: chrono::NaiveDate,
+        model: &str,
+        threshold: f64,
+        upwards: bool,
+    ) -> Result<Option<Vec<(crate::ScoreRow, crate::ScoreRow)>>> {
+        health::score_crossings(self, day, model, threshold, upwards)
+    }
+
     fn save_health(&mut self, day: chrono::NaiveDate, rows: &[crate::HealthRow]) -> Result<()> {
         health::save(self, day, rows)
     }
