@@ -108,9 +108,46 @@ fn playbook_table(rows: &[PlaybookRow]) -> Markup {
     }
 }
 
+/// A table of `t` without its `id_column`, each row `id="{prefix}-{id}"`,
+/// with an action column for an admin (`action` gives a row's forms).
+fn rows_with_actions(
+    viewer: &Viewer,
+    t: &Table,
+    id_column: &str,
+    prefix: &str,
+    action: impl Fn(&str, &[tenure_reports::Cell]) -> Markup,
+) -> Markup {
+    let columns = shown(t, id_column);
+    html! {
+        div.scroll {
+            table.data.sortable {
+                thead { tr {
+                    @for c in &columns { th scope="col" { (c) } }
+                    @if viewer.can_change() { th scope="col" { "action" } }
+                } }
+                tbody {
+                    @for r in &t.rows {
+                        @let id = text(t, r, id_column).unwrap_or_default();
+                        tr id={ (prefix) "-" (id) } {
+                            @for c in &columns { td { (linked(t, r, c)) } }
+                            @if viewer.can_change() { td.actions { (action(&id, r)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn task_table(viewer: &Viewer, p: &Playbooks) -> Markup {
     let t = &p.tasks;
-    let columns = shown(t, "task_id");
+    let close = |id: &str, r: &[tenure_reports::Cell]| {
+        html! {
+            @if text(t, r, "closed_at").is_none() {
+                (button(viewer, &format!("/playbooks/tasks/{}/close", table::encode(id)), "Close"))
+            }
+        }
+    };
     html! {
         nav.tabs aria-label="Tasks" {
             a href="/playbooks?status=open" aria-current=[(!p.all_tasks).then_some("true")] { "open" }
@@ -122,35 +159,19 @@ fn task_table(viewer: &Viewer, p: &Playbooks) -> Markup {
         @if t.rows.is_empty() {
             p.empty { @if p.all_tasks { "No tasks yet." } @else { "No open tasks." } }
         } @else {
-            div.scroll {
-                table.data.sortable {
-                    thead { tr {
-                        @for c in &columns { th scope="col" { (c) } }
-                        @if viewer.can_change() { th scope="col" { "action" } }
-                    } }
-                    tbody {
-                        @for r in &t.rows {
-                            @let id = text(t, r, "task_id").unwrap_or_default();
-                            tr id={ "task-" (id) } {
-                                @for c in &columns { td { (linked(t, r, c)) } }
-                                @if viewer.can_change() {
-                                    td.actions {
-                                        @if text(t, r, "closed_at").is_none() {
-                                            (button(viewer, &format!("/playbooks/tasks/{}/close", table::encode(&id)), "Close"))
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (rows_with_actions(viewer, t, "task_id", "task", close))
         }
     }
 }
 
 fn dead_table(viewer: &Viewer, t: &Table) -> Markup {
-    let columns = shown(t, "id");
+    let retry = |id: &str, _: &[tenure_reports::Cell]| {
+        button(
+            viewer,
+            &format!("/playbooks/outbox/{}/retry", table::encode(id)),
+            "Retry",
+        )
+    };
     html! {
         @if t.rows.is_empty() {
             p.empty { "No dead letters: every action was delivered or is still being tried." }
@@ -158,27 +179,7 @@ fn dead_table(viewer: &Viewer, t: &Table) -> Markup {
             @if viewer.can_change() {
                 (button(viewer, "/playbooks/outbox/retry", "Retry every dead letter"))
             }
-            div.scroll {
-                table.data.sortable {
-                    thead { tr {
-                        @for c in &columns { th scope="col" { (c) } }
-                        @if viewer.can_change() { th scope="col" { "action" } }
-                    } }
-                    tbody {
-                        @for r in &t.rows {
-                            @let id = text(t, r, "id").unwrap_or_default();
-                            tr id={ "dead-" (id) } {
-                                @for c in &columns { td { (linked(t, r, c)) } }
-                                @if viewer.can_change() {
-                                    td.actions {
-                                        (button(viewer, &format!("/playbooks/outbox/{}/retry", table::encode(&id)), "Retry"))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (rows_with_actions(viewer, t, "id", "dead", retry))
         }
     }
 }
