@@ -38,7 +38,8 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
     /// Train the propensity models and keep them (what `scores` and
-    /// `models` read; the server retrains every `models.retrain_days`).
+    /// `models` read; the server retrains every `models.retrain_days`), or
+    /// keep days of their scores (what `score_crossed` playbooks compare).
     #[command(subcommand)]
     Models(ModelsCommand),
     /// Show what the playbooks would do (dry-run), or evaluate them and
