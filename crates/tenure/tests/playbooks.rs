@@ -257,6 +257,13 @@ fn of<'a>(items: &'a [OutboxItem], channel: &str) -> Vec<&'a OutboxItem> {
     items.iter().filter(|i| i.channel == channel).collect()
 }
 
+/// `GET url` with an API key, as JSON.
+fn api_get(url: String, key: &str) -> serde_json::Value {
+    let r = client().get(url).bearer_auth(key).send().unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().unwrap()
+}
+
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(90);
     while !done() {
@@ -464,13 +471,7 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
     // Tasks: listed, exported, closed by an admin.
     let tasks_url = |q: &str| server.url(&format!("/api/v1/tasks{q}"));
     wait_for("the tasks", || {
-        let v: serde_json::Value = c
-            .get(tasks_url(""))
-            .bearer_auth(&admin)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        let v: serde_json::Value = api_get(tasks_url(""), &admin);
         v["tasks"].as_array().unwrap().len() == tasks.len()
     });
     let csv = c
@@ -489,21 +490,9 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
     assert_eq!(csv.lines().count(), tasks.len() + 1);
 
     // The outbox: everything delivered, nothing dead; the playbooks list.
-    let outbox: serde_json::Value = c
-        .get(server.url("/api/v1/outbox?status=delivered"))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let outbox: serde_json::Value = api_get(server.url("/api/v1/outbox?status=delivered"), &admin);
     assert_eq!(outbox["items"].as_array().unwrap().len(), want.len());
-    let playbooks: serde_json::Value = c
-        .get(server.url("/api/v1/playbooks"))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let playbooks: serde_json::Value = api_get(server.url("/api/v1/playbooks"), &admin);
     let dormant = &playbooks["playbooks"][0];
     assert_eq!(dormant["name"], "dormant users");
     assert_eq!(dormant["trigger_detail"], "a user becomes dormant");
@@ -578,13 +567,7 @@ fn the_small_preset_gets_its_emails_webhooks_messages_and_tasks_once() {
         .unwrap();
     assert_eq!(web_csv, api_csv);
     assert_eq!(web_csv.lines().count(), tasks.len() + 1);
-    let open: serde_json::Value = c
-        .get(tasks_url(""))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let open: serde_json::Value = api_get(tasks_url(""), &admin);
     assert_eq!(open["tasks"].as_array().unwrap().len(), tasks.len() - 1);
     assert!(server.stop().success());
 
@@ -677,13 +660,7 @@ fn failures_end_as_dead_letters_with_the_last_error() {
     let server = start(&data, &config);
     let c = client();
     let dead = || -> Vec<serde_json::Value> {
-        let v: serde_json::Value = c
-            .get(server.url("/api/v1/outbox?status=dead"))
-            .bearer_auth(&admin)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        let v: serde_json::Value = api_get(server.url("/api/v1/outbox?status=dead"), &admin);
         v["items"].as_array().unwrap().clone()
     };
     wait_for("the dead letters", || dead().len() == hooks);
@@ -806,13 +783,7 @@ fn a_rate_limit_spaces_its_channel_and_holds_up_no_other() {
     }
     // The in-app channel, at its limit for the hour, held its items back
     // without holding up the webhooks: one message out, the rest pending.
-    let pending: serde_json::Value = client()
-        .get(server.url("/api/v1/outbox?status=pending"))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let pending: serde_json::Value = api_get(server.url("/api/v1/outbox?status=pending"), &admin);
     let pending = pending["items"].as_array().unwrap();
     assert_eq!(pending.len(), in_app - 1);
     assert!(

@@ -4,8 +4,7 @@
 
 use super::cache::{Cache, Cached};
 use super::query::PageQuery;
-use super::session::same;
-use super::{SignedIn, WebError, html, signed_in};
+use super::{SignedIn, WebError, changed_by, html, signed_in};
 use crate::reports::request_for;
 use crate::{ApiError, AppState};
 use axum::Form;
@@ -623,19 +622,8 @@ pub async fn change_alert(
     headers: HeaderMap,
     Form(form): Form<AlertForm>,
 ) -> Result<Response, WebError> {
-    let who = signed_in(&state, &headers)?;
+    let who = changed_by(&state, &headers, &form.csrf, "change alerts")?;
     let fail = |e: ApiError| WebError::for_viewer(e, &who.viewer);
-    if !same(&who.viewer.csrf, &form.csrf) {
-        return Err(fail(ApiError::Forbidden(
-            "the form's anti-forgery token is wrong; reload the page".into(),
-        )));
-    }
-    if !who.viewer.can_change() {
-        return Err(fail(ApiError::Forbidden(format!(
-            "a {} key cannot change alerts",
-            who.key.role.as_str()
-        ))));
-    }
     let bad = |reason: &str| {
         fail(ApiError::BadParam(tenure_core::report::ParamError::new(
             "until", reason,

@@ -176,6 +176,39 @@ pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<SignedI
     Ok(SignedIn { key, viewer })
 }
 
+/// Who posted a form, once its anti-forgery token matches the session's.
+pub(crate) fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<SignedIn, WebError> {
+    let who = signed_in(state, headers)?;
+    if !session::same(&who.viewer.csrf, csrf) {
+        return Err(WebError::for_viewer(
+            ApiError::Forbidden("the form's anti-forgery token is wrong; reload the page".into()),
+            &who.viewer,
+        ));
+    }
+    Ok(who)
+}
+
+/// [`posted`] by a key that may change things (`what`: "change alerts").
+pub(crate) fn changed_by(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    what: &str,
+) -> Result<SignedIn, WebError> {
+    let who = posted(state, headers, csrf)?;
+    if !who.viewer.can_change() {
+        return Err(WebError::for_viewer(
+            ApiError::Forbidden(format!("a {} key cannot {what}", who.key.role.as_str())),
+            &who.viewer,
+        ));
+    }
+    Ok(who)
+}
+
 /// An HTML page answer.
 pub(crate) fn html(page: maud::Markup) -> Response {
     Html(page.into_string()).into_response()

@@ -5,15 +5,14 @@
 //! with the page's forms, through the same functions as the API.
 
 use super::handlers::{begin, csv_download, vendor_only};
-use super::session::same;
-use super::{SignedIn, WebError, html, signed_in};
+use super::signin::Csrf;
+use super::{WebError, changed_by, html};
 use crate::playbooks_api::{close, dead_letters, playbook_rows, requeue, task_table};
 use crate::{ApiError, AppState};
 use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use std::sync::Arc;
 use tenure_core::report::ParamError;
 use tenure_web::pages;
@@ -65,44 +64,16 @@ pub async fn page(
     Ok(html(pages::playbooks::page(&who.viewer, &data)))
 }
 
-#[derive(Deserialize)]
-pub struct ChangeForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// The signed-in admin posting `form`, or the page saying why not.
-fn admin_form(
-    state: &AppState,
-    headers: &HeaderMap,
-    form: &ChangeForm,
-) -> Result<SignedIn, WebError> {
-    let who = signed_in(state, headers)?;
-    if !same(&who.viewer.csrf, &form.csrf) {
-        return Err(WebError::for_viewer(
-            ApiError::Forbidden("the form's anti-forgery token is wrong; reload the page".into()),
-            &who.viewer,
-        ));
-    }
-    if !who.viewer.can_change() {
-        return Err(WebError::for_viewer(
-            ApiError::Forbidden(format!(
-                "a {} key cannot change tasks or the outbox",
-                who.key.role.as_str()
-            )),
-            &who.viewer,
-        ));
-    }
-    Ok(who)
-}
+/// What the forms here change, for the refusal.
+const WHAT: &str = "change tasks or the outbox";
 
 pub async fn close_task(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<ChangeForm>,
+    Form(form): Form<Csrf>,
 ) -> Result<Response, WebError> {
-    let who = admin_form(&state, &headers, &form)?;
+    let who = changed_by(&state, &headers, &form.csrf, WHAT)?;
     close(&state, id.clone())
         .await
         .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
@@ -117,10 +88,10 @@ pub async fn close_task(
 async fn requeued(
     state: Arc<AppState>,
     headers: HeaderMap,
-    form: ChangeForm,
+    form: Csrf,
     id: Option<String>,
 ) -> Result<Response, WebError> {
-    let who = admin_form(&state, &headers, &form)?;
+    let who = changed_by(&state, &headers, &form.csrf, WHAT)?;
     let n = requeue(&state, id.clone())
         .await
         .map_err(|e| WebError::for_viewer(e, &who.viewer))?;
@@ -132,7 +103,7 @@ pub async fn retry_one(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<ChangeForm>,
+    Form(form): Form<Csrf>,
 ) -> Result<Response, WebError> {
     requeued(state, headers, form, Some(id)).await
 }
@@ -140,7 +111,7 @@ pub async fn retry_one(
 pub async fn retry_all(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Form(form): Form<ChangeForm>,
+    Form(form): Form<Csrf>,
 ) -> Result<Response, WebError> {
     requeued(state, headers, form, None).await
 }

@@ -4,9 +4,9 @@
 //! is never logged.
 
 use super::session::{COOKIE, SIGNIN_COOKIE, random_token, same};
-use super::{WebError, cookie, html, signed_in};
+use super::{WebError, cookie, html, posted, signed_in};
+use crate::AppState;
 use crate::keys::hash_secret;
-use crate::{ApiError, AppState};
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -118,13 +118,7 @@ pub async fn signout(
     headers: HeaderMap,
     Form(form): Form<Csrf>,
 ) -> Result<Response, WebError> {
-    let who = signed_in(&state, &headers)?;
-    if !same(&who.viewer.csrf, &form.csrf) {
-        return Err(WebError::for_viewer(
-            ApiError::Forbidden("the form's anti-forgery token is wrong; reload the page".into()),
-            &who.viewer,
-        ));
-    }
+    posted(&state, &headers, &form.csrf)?;
     if let Some(id) = cookie(&headers, COOKIE) {
         state.sessions.end(&id);
     }
