@@ -13,19 +13,43 @@ pub(super) fn event_days(
     period: Period,
     events: &[String],
 ) -> Result<Vec<EventDay>> {
-    let sql = format!(
+    // The names the stored taxonomy calls lifecycle are all in the small
+    // `lifecycle_events`; any other name is picked out of `activity_daily`.
+    let lifecycle: Vec<String> = {
+        let mut stmt = store.conn.prepare(&format!(
+            "SELECT event FROM taxonomy WHERE kind = 'lifecycle' AND list_contains({}, event)",
+            list(events)
+        ))?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let others: Vec<String> = events
+        .iter()
+        .filter(|e| !lifecycle.contains(e))
+        .cloned()
+        .collect();
+    let (from, to) = (text(&period.from.to_string()), text(&period.to.to_string()));
+    let mut arms = vec![format!(
+        "SELECT account_id, user_id, event, day, 1 AS events FROM lifecycle_events
+         WHERE day BETWEEN DATE {from} AND DATE {to} AND list_contains({names}, event)",
+        names = list(&lifecycle)
+    )];
+    if !others.is_empty() {
         // The few matching rows first, then grouped: grouping straight
         // off the scan reads every row's ids (23 s instead of 2.5 s on the
         // large preset's 139 million rollup rows).
-        "WITH hits AS MATERIALIZED (
-             SELECT account_id, user_id, event, day, events FROM activity_daily
-             WHERE day BETWEEN DATE {from} AND DATE {to} AND list_contains({events}, event))
+        arms.push(format!(
+            "SELECT account_id, user_id, event, day, events FROM activity_daily
+             WHERE day BETWEEN DATE {from} AND DATE {to} AND list_contains({names}, event)",
+            names = list(&others)
+        ));
+    }
+    let sql = format!(
+        "WITH hits AS MATERIALIZED ({arms})
          SELECT account_id, user_id, event, strftime(day, '%Y-%m-%d'), sum(events)::BIGINT
          FROM hits
          GROUP BY account_id, user_id, event, day ORDER BY account_id, day, event, user_id",
-        from = text(&period.from.to_string()),
-        to = text(&period.to.to_string()),
-        events = list(events),
+        arms = arms.join(" UNION ALL ")
     );
     let mut stmt = store.conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| {

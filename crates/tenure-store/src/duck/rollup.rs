@@ -17,7 +17,8 @@
 //! each event (see [`firsts_rows_of`]); `user_months` each user's last
 //! platform event and active days per month (see [`months_rows_of`]);
 //! `feedback_events` every NPS answer and feedback (see
-//! [`feedback_rows_of`]). They follow the same
+//! [`feedback_rows_of`]); `lifecycle_events` every event of the
+//! lifecycle kind (see [`lifecycle_rows_of`]). They follow the same
 //! write numbers. `user_last` holds one row per user, the last platform
 //! event ever: a refresh replaces the rows of the users it saw (see
 //! [`merge_last`]), so a report up to today reads it without grouping.
@@ -97,6 +98,17 @@ pub(super) fn feedback_rows_of(source: &str) -> String {
     )
 }
 
+/// The `lifecycle_events` rows of the events in `source`: every event of
+/// the lifecycle kind (trials, plan changes, churn, NPS, feedback), a few
+/// per account, where the propensity labels find them without reading
+/// `activity_daily`.
+pub(super) fn lifecycle_rows_of(source: &str) -> String {
+    format!(
+        "SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id, user_id, event
+         FROM {source} WHERE kind = 'lifecycle' AND event IS NOT NULL"
+    )
+}
+
 /// Per user, event name and detail in `source`, the first time.
 fn firsts_of(source: &str) -> String {
     format!(
@@ -166,6 +178,7 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
     ("user_firsts", firsts_rows_of),
     ("user_months", months_rows_of),
     ("feedback_events", feedback_rows_of),
+    ("lifecycle_events", lifecycle_rows_of),
 ];
 
 /// Rebuilds every rollup from the events table (inside the caller's
@@ -319,6 +332,11 @@ impl super::DuckStore {
             &feedback_rows_of("events"),
             "ALL",
         )?;
+        let lifecycle = differ(
+            "SELECT * FROM lifecycle_events",
+            &lifecycle_rows_of("events"),
+            "ALL",
+        )?;
         let last = differ(
             "SELECT user_id, last_at FROM user_last",
             &format!(
@@ -328,6 +346,6 @@ impl super::DuckStore {
             ),
             "ALL",
         )?;
-        Ok(activity + social + firsts + months + feedback + last)
+        Ok(activity + social + firsts + months + feedback + lifecycle + last)
     }
 }

@@ -21,6 +21,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (15, V15),
     (16, V16),
     (17, V17),
+    (18, V18),
 ];
 
 /// The migrations that add a rollup table: the store fills it from the
@@ -34,7 +35,21 @@ pub(super) const ROLLUP_TABLES: &[(i64, &str)] = &[
     (9, "user_months"),
     (12, "feedback_events"),
     (14, "social_events"),
+    (18, "lifecycle_events"),
 ];
+
+/// Lifecycle events (trials, plan changes, churn, NPS, feedback), one row
+/// per event (see `rollup.rs`): what the propensity models' labels read,
+/// instead of picking a few rows out of `activity_daily`.
+const V18: &str = r#"
+CREATE TABLE lifecycle_events (
+    day DATE NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    account_id VARCHAR,
+    user_id VARCHAR,
+    event VARCHAR NOT NULL
+);
+"#;
 
 /// Each finished day's propensity scores, kept by the daily work (what
 /// `score_crossed` playbooks compare from one day to the next).

@@ -5,6 +5,7 @@ use crate::{Dedup, Store, StoreError, WriteBatch};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tenure_core::config::Overrides;
+use tenure_core::report::Period;
 use tenure_core::time::parse_timestamp;
 use tenure_core::{ActivityKind, CallType, Config, Entity, EntityChange, Event, Taxonomy};
 
@@ -391,6 +392,88 @@ fn the_rollup_matches_the_events_after_every_kind_of_write() {
     assert_eq!(store.refresh_rollups().unwrap(), 0);
 }
 
+/// The lifecycle names are read from `lifecycle_events`, any other name
+/// from `activity_daily`, and both agree with the events.
+#[test]
+fn event_days_read_lifecycle_names_from_their_rollup() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    store.sync_taxonomy(&Taxonomy::default()).unwrap();
+    let on = |id: &str, name: &str, kind: ActivityKind, when: &str| {
+        at(event(id, name, kind), when, "{}")
+    };
+    let batch = WriteBatch {
+        events: vec![
+            on(
+                "c1",
+                "Account Churned",
+                ActivityKind::Lifecycle,
+                "2026-02-01T10:00:00Z",
+            ),
+            on(
+                "c2",
+                "Account Churned",
+                ActivityKind::Lifecycle,
+                "2026-02-01T11:00:00Z",
+            ),
+            on(
+                "u1",
+                "Plan Upgraded",
+                ActivityKind::Lifecycle,
+                "2026-03-05T00:00:00Z",
+            ),
+            on(
+                "s1",
+                "Signed In",
+                ActivityKind::Login,
+                "2026-02-01T09:00:00Z",
+            ),
+            on(
+                "o1",
+                "Signed In",
+                ActivityKind::Login,
+                "2025-12-31T09:00:00Z",
+            ),
+        ],
+        changes: vec![],
+    };
+    store.write(&batch, Dedup::Done).unwrap();
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(
+        store
+            .count("SELECT count(*) FROM lifecycle_events")
+            .unwrap(),
+        3
+    );
+    let period = Period {
+        from: "2026-01-01".parse().unwrap(),
+        to: "2026-12-31".parse().unwrap(),
+    };
+    let names = ["Account Churned", "Signed In", "Plan Upgraded"].map(String::from);
+    let days = |store: &DuckStore| -> Vec<(String, String, u64)> {
+        store
+            .event_days(period, &names)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.day.to_string(), e.event, e.events))
+            .collect()
+    };
+    let expected = vec![
+        ("2026-02-01".to_string(), "Account Churned".to_string(), 2),
+        ("2026-02-01".into(), "Signed In".into(), 1),
+        ("2026-03-05".into(), "Plan Upgraded".into(), 1),
+    ];
+    assert_eq!(days(&store), expected);
+    // Without a stored taxonomy every name is read from activity_daily:
+    // the same days.
+    store.execute("DELETE FROM taxonomy").unwrap();
+    assert_eq!(days(&store), expected);
+    // With it, the lifecycle names come from their rollup alone.
+    store.sync_taxonomy(&Taxonomy::default()).unwrap();
+    store.execute("DELETE FROM lifecycle_events").unwrap();
+    assert_eq!(days(&store), vec![expected[1].clone()]);
+}
+
 /// A store from before a rollup table existed gets it filled when it
 /// migrates, and refreshes go on from the same mark.
 #[test]
@@ -418,7 +501,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store
             .execute(
                 "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
-                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks; DROP TABLE scores_daily;
+                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks; DROP TABLE scores_daily; DROP TABLE lifecycle_events;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();
