@@ -1,6 +1,11 @@
 //! `reports`: every report for a 30-day period over all accounts, and
 //! `activity-pivot` over 12 months, timed in process on a store (the
-//! rollups refreshed first, untimed).
+//! rollups refreshed first, untimed). Then `daily`: one day's scoring as
+//! the daily work does it (health kept, every model's scores kept, from one
+//! read; see `tenure_reports::keep_day`) and `alive` for every user, beside
+//! `daily-unshared`, the same with the health and the scores each reading
+//! the day on its own (the baseline). Both write the `as_of` day's health
+//! and scores into the store, as the daily work would.
 
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -47,6 +52,11 @@ pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
     wide.layout = Some("wide".into());
     cases.push(("activity-pivot --months 12 --layout wide".into(), wide));
     cases.push(("overview".into(), Request::new(period, Scope::default())));
+    cases.push(("daily".into(), Request::new(period, Scope::default())));
+    cases.push((
+        "daily-unshared".into(),
+        Request::new(period, Scope::default()),
+    ));
     cases.retain(|(label, _)| {
         args.only.is_empty() || args.only.iter().any(|o| label.starts_with(o.as_str()))
     });
@@ -59,6 +69,8 @@ pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
             if name == "overview" {
                 tenure_reports::overview(&store, &request)?;
                 rows = 1;
+            } else if name.starts_with("daily") {
+                rows = daily(&mut store, args.as_of, name == "daily")?;
             } else {
                 rows = tenure_reports::run(&store, name, &request)?.rows.len();
             }
@@ -73,4 +85,26 @@ pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// One day's scoring: health and every model's scores kept (from one
+/// read when `shared`, else each on its own), then `alive` for every
+/// user. Returns the rows made.
+fn daily(store: &mut DuckStore, day: NaiveDate, shared: bool) -> anyhow::Result<usize> {
+    let config = tenure_core::report::ReportsConfig::default();
+    let models: Vec<String> = tenure_core::models::MODELS
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
+    let kept = if shared {
+        let kept = tenure_reports::keep_day(store, &config, day, &models)?;
+        kept.health + kept.scores
+    } else {
+        let health = tenure_reports::keep_health_days(store, &config, day, day)?;
+        let (_, scores) = tenure_reports::keep_score_days(store, &config, &models, day, day)?;
+        health + scores
+    };
+    let period = Period { from: day, to: day };
+    let alive = tenure_reports::run(&*store, "alive", &Request::new(period, Scope::default()))?;
+    Ok(kept + alive.rows.len())
 }

@@ -92,8 +92,7 @@ pub(crate) fn firing_on(
     day: NaiveDate,
     kinds: &[&str],
 ) -> Result<Vec<Firing>, ReportError> {
-    let mut request = Request::new(Period { from: day, to: day }, Scope::default());
-    request.config = config.clone();
+    let request = Request::day(config, day);
     let live: BTreeSet<String> = store
         .accounts_at(day, &Scope::default())?
         .into_iter()

@@ -232,14 +232,38 @@ pub(crate) fn inputs_at(
     request: &Request,
     day: NaiveDate,
 ) -> Result<BTreeMap<String, (Inputs, bool)>, ReportError> {
-    let accounts = store.accounts_at(day, &request.scope)?;
-    let mut out = live_accounts(&accounts, &request.config.health, day);
-    let month = Period::ending(day, 30);
-    let mut scope = request.scope.clone();
-    scope.all_users = false;
-    let users = store.user_activity(month, &scope)?;
-    add_inputs(store, request, day, &users, &mut out)?;
-    Ok(out)
+    Ok(DayInputs::take(store, request, day)?.inputs)
+}
+
+/// What one day's health reads, read once so the propensity models'
+/// snapshot of the same day can share it: the accounts as of the day, the
+/// licensed users' 30 days up to it, and each live account's inputs and
+/// whether it is onboarding.
+pub(crate) struct DayInputs {
+    pub accounts: Vec<AccountAt>,
+    pub users: Vec<UserActivity>,
+    pub inputs: BTreeMap<String, (Inputs, bool)>,
+}
+
+impl DayInputs {
+    pub(crate) fn take(
+        store: &dyn Store,
+        request: &Request,
+        day: NaiveDate,
+    ) -> Result<Self, ReportError> {
+        let accounts = store.accounts_at(day, &request.scope)?;
+        let mut inputs = live_accounts(&accounts, &request.config.health, day);
+        let month = Period::ending(day, 30);
+        let mut scope = request.scope.clone();
+        scope.all_users = false;
+        let users = store.user_activity(month, &scope)?;
+        add_inputs(store, request, day, &users, &mut inputs)?;
+        Ok(Self {
+            accounts,
+            users,
+            inputs,
+        })
+    }
 }
 
 /// The accounts not archived on `day`, with empty inputs and whether each
@@ -330,10 +354,19 @@ pub fn day_rows(
     request: &Request,
     day: NaiveDate,
 ) -> Result<Vec<HealthRow>, ReportError> {
-    let config = &request.config.health;
-    let mut rows = Vec::new();
-    for (account, (inputs, onboarding)) in inputs_at(store, request, day)? {
-        let h = Health::of(config, &inputs, onboarding);
+    let inputs = inputs_at(store, request, day)?;
+    Ok(rows_of(&request.config.health, day, &inputs))
+}
+
+/// The history rows of `day` from its inputs.
+pub(crate) fn rows_of(
+    config: &HealthConfig,
+    day: NaiveDate,
+    inputs: &BTreeMap<String, (Inputs, bool)>,
+) -> Vec<HealthRow> {
+    let mut rows = Vec::with_capacity(inputs.len());
+    for (account, (inputs, onboarding)) in inputs {
+        let h = Health::of(config, inputs, *onboarding);
         let components: serde_json::Map<String, serde_json::Value> = COMPONENTS
             .iter()
             .enumerate()
@@ -347,15 +380,20 @@ pub fn day_rows(
             })
             .collect();
         rows.push(HealthRow {
-            account_id: account,
+            account_id: account.clone(),
             day,
             score: h.score,
             band: h.band(config).into(),
-            profile: if onboarding { "onboarding" } else { "standard" }.into(),
+            profile: if *onboarding {
+                "onboarding"
+            } else {
+                "standard"
+            }
+            .into(),
             components: serde_json::Value::Object(components).to_string(),
         });
     }
-    Ok(rows)
+    rows
 }
 
 /// Scores every day from `from` to `to` and keeps them in the history

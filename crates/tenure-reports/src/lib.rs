@@ -6,6 +6,7 @@ mod accounts;
 mod active_rate;
 mod alerts;
 mod alive;
+mod day;
 mod engagement;
 mod features;
 mod health;
@@ -23,6 +24,7 @@ mod table;
 pub use alerts::{
     KINDS as ALERT_KINDS, evaluate_days as evaluate_alerts, set_status as set_alert_status,
 };
+pub use day::{KeptDay, keep_day};
 pub use health::{day_rows as health_day_rows, keep_days as keep_health_days};
 pub use overview::overview;
 pub use propensity::{
@@ -96,6 +98,14 @@ impl Request {
             top: None,
             config: ReportsConfig::default(),
         }
+    }
+
+    /// One day over every account, with `config` (the daily work's and
+    /// the models' requests).
+    pub(crate) fn day(config: &ReportsConfig, day: chrono::NaiveDate) -> Self {
+        let mut request = Self::new(Period { from: day, to: day }, Scope::default());
+        request.config = config.clone();
+        request
     }
 }
 

@@ -132,9 +132,8 @@ fn catch_up(
         if !matches!(stopped.try_recv(), Err(TryRecvError::Empty)) {
             return (done, Ok(Running::Stop));
         }
-        let one = tenure_reports::keep_health_days(store, config, day, day)
-            .and_then(|_| tenure_reports::evaluate_alerts(store, config, day, day, &[]))
-            .and_then(|_| keep_scores(store, config, watched, day));
+        let one = tenure_reports::keep_day(store, config, day, watched)
+            .and_then(|_| tenure_reports::evaluate_alerts(store, config, day, day, &[]));
         if let Err(error) = one {
             return (done, Err(error));
         }

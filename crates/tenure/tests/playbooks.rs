@@ -1122,4 +1122,55 @@ actions = [{ type = "task", title = "Call them" }]
         .filter(|r| score(&before, &r.account_id).is_some_and(|b| b < 0.5) && r.score >= 0.5)
         .count();
     assert_eq!(fired.len(), crossings);
+
+    // One day's scoring from one read (the daily work's) keeps what the
+    // health and the scores keep each on their own, and the kept scores of
+    // every model, the user models' too, are the report's.
+    let mut store = store;
+    let reports = &config.reports;
+    let models: Vec<String> = tenure_core::models::MODELS
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
+    let health = |s: &tenure_store::DuckStore| {
+        s.strings(
+            "SELECT account_id, score, band, profile, components FROM health_daily
+             WHERE day = DATE '2026-10-20' ORDER BY ALL",
+        )
+        .unwrap()
+    };
+    let scores = |s: &tenure_store::DuckStore| {
+        s.strings(
+            "SELECT account_id, user_id, model, score FROM scores_daily
+             WHERE day = DATE '2026-10-20' ORDER BY ALL",
+        )
+        .unwrap()
+    };
+    tenure_reports::keep_health_days(&mut store, reports, day, day).unwrap();
+    tenure_reports::keep_score_days(&mut store, reports, &models, day, day).unwrap();
+    let (each_health, each_scores) = (health(&store), scores(&store));
+    store
+        .execute("DELETE FROM health_daily WHERE day = DATE '2026-10-20'; DELETE FROM scores_daily")
+        .unwrap();
+    let kept_day = tenure_reports::keep_day(&mut store, reports, day, &models).unwrap();
+    assert_eq!(kept_day.health, each_health.len());
+    assert_eq!(kept_day.scores, each_scores.len());
+    assert_eq!(health(&store), each_health);
+    assert_eq!(scores(&store), each_scores);
+    assert_eq!(each_scores.len(), report.len());
+    assert!(
+        each_scores.iter().any(|r| r[1] != "NULL"),
+        "user models kept"
+    );
+    for r in store.scores_on(day, None).unwrap() {
+        let row = report
+            .iter()
+            .find(|c| {
+                c["account_id"] == r.account_id.as_str()
+                    && c["model"] == r.model.as_str()
+                    && c["user_id"].as_str() == r.user_id.as_deref()
+            })
+            .unwrap_or_else(|| panic!("{r:?} is in the report"));
+        assert_eq!(row["score"].as_f64(), Some(r.score), "{row}");
+    }
 }

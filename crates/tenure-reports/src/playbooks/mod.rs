@@ -332,7 +332,7 @@ impl<'a> Inputs<'a> {
             let mut rows = self.store.scores_on(day, Some(model))?;
             if rows.is_empty() {
                 let models = [model.to_string()];
-                rows = crate::propensity::day_scores(self.store, self.config, &models, day)?;
+                rows = crate::propensity::scores_of_day(self.store, self.config, &models, day)?;
             }
             let map = rows
                 .into_iter()

@@ -4,7 +4,7 @@
 //! from ([`History`]).
 
 use crate::ReportError;
-use crate::health::{self, Health, Inputs};
+use crate::health::{DayInputs, Health, Inputs};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use tenure_core::ActivityKind;
@@ -210,12 +210,25 @@ impl Snapshot {
         day: NaiveDate,
         keep: &dyn Fn(&UserActivity, &AccountRow) -> bool,
     ) -> Result<Self, ReportError> {
-        let mut request = crate::Request::new(Period { from: day, to: day }, Scope::default());
-        request.config = config.clone();
-        let accounts = store.accounts_at(day, &Scope::default())?;
-        let mut inputs = health::live_accounts(&accounts, &config.health, day);
-        let users = store.user_activity(Period::ending(day, 30), &Scope::default())?;
-        health::add_inputs(store, &request, day, &users, &mut inputs)?;
+        let request = crate::Request::day(config, day);
+        let inputs = DayInputs::take(store, &request, day)?;
+        Self::from_inputs(store, config, history, day, &inputs, keep)
+    }
+
+    /// The same from the day's health inputs, read over every account.
+    pub(crate) fn from_inputs(
+        store: &dyn Store,
+        config: &ReportsConfig,
+        history: &History,
+        day: NaiveDate,
+        day_inputs: &DayInputs,
+        keep: &dyn Fn(&UserActivity, &AccountRow) -> bool,
+    ) -> Result<Self, ReportError> {
+        let DayInputs {
+            accounts,
+            users,
+            inputs,
+        } = day_inputs;
         let mut last_week: HashMap<String, u64> = HashMap::new();
         for e in store.account_events(Period::ending(day, 7), &Scope::default())? {
             if ActivityKind::PLATFORM.iter().any(|k| k.as_str() == e.kind) {
@@ -240,7 +253,7 @@ impl Snapshot {
             });
         }
         let mut kept = Vec::new();
-        for u in &users {
+        for u in users {
             let Some(&ai) = u.account_id.as_ref().and_then(|a| index.get(a)) else {
                 continue;
             };

@@ -12,13 +12,14 @@ mod backtest;
 mod features;
 mod train;
 
+use crate::health::DayInputs;
 use crate::{Cell, ReportError, Request, Table};
 pub(crate) use backtest::report as backtest;
 use chrono::NaiveDate;
 use features::{History, Snapshot};
 use tenure_core::models::{MODELS, ModelKind, Unit};
-use tenure_core::report::{Period, ReportsConfig};
-use tenure_store::{Scope, Store};
+use tenure_core::report::ReportsConfig;
+use tenure_store::Store;
 use train::Trained;
 
 /// Whom a model scores: paying accounts for churn and expansion, trial
@@ -90,7 +91,7 @@ pub fn keep_days(
     let mut day = from;
     while day <= to {
         if kept(&*store, config, day)?.is_some() {
-            let kept_rows = day_scores(&*store, config, models, day)?;
+            let kept_rows = scores_of_day(&*store, config, models, day)?;
             rows += kept_rows.len();
             store.save_scores(day, &kept_rows, SCORE_DAYS_KEPT)?;
             days += 1;
@@ -100,48 +101,80 @@ pub fn keep_days(
     Ok((days, rows))
 }
 
-/// The `scores` of `models` for `day`, as kept rows.
-pub(crate) fn day_scores(
+/// The scores of `models` for `day`, as kept rows.
+pub(crate) fn scores_of_day(
     store: &dyn Store,
     config: &ReportsConfig,
     models: &[String],
     day: NaiveDate,
 ) -> Result<Vec<tenure_store::ScoreRow>, ReportError> {
-    let mut request = Request::new(Period { from: day, to: day }, Scope::default());
-    request.config = config.clone();
-    let table = scores(store, &request)?;
-    let col = |name: &str| table.columns.iter().position(|c| c == name);
-    let (Some(a), Some(u), Some(m), Some(p)) = (
-        col("account_id"),
-        col("user_id"),
-        col("model"),
-        col("score"),
-    ) else {
-        return Err(ReportError::Store(tenure_store::StoreError::Invalid(
-            "the scores report lacks a column".into(),
-        )));
-    };
-    let text = |c: &Cell| match c {
-        Cell::Text(t) => Some(t.clone()),
-        _ => None,
-    };
-    Ok(table
-        .rows
-        .iter()
-        .filter_map(|r| {
-            let model = text(&r[m]).filter(|m| models.contains(m))?;
-            let Cell::Float(score) = r[p] else {
-                return None;
-            };
-            Some(tenure_store::ScoreRow {
-                day,
-                account_id: text(&r[a])?,
-                user_id: text(&r[u]),
-                model,
-                score,
-            })
-        })
-        .collect())
+    let inputs = DayInputs::take(store, &Request::day(config, day), day)?;
+    day_scores(store, config, models, day, &inputs)
+}
+
+/// The scores of `models` for `day`, from the day's health inputs, as
+/// kept rows: the `scores` report's, without the reasons.
+pub(crate) fn day_scores(
+    store: &dyn Store,
+    config: &ReportsConfig,
+    models: &[String],
+    day: NaiveDate,
+    inputs: &DayInputs,
+) -> Result<Vec<tenure_store::ScoreRow>, ReportError> {
+    let history = History::load(store, config, day)?;
+    let trained: Vec<Trained> = current(store, config, Some(&history), day)?
+        .into_iter()
+        .filter(|t| models.iter().any(|m| m == t.kind.name))
+        .collect();
+    let snapshot = Snapshot::from_inputs(store, config, &history, day, inputs, &|_, _| true)?;
+    let mut rows = Vec::new();
+    each_subject(&trained, &snapshot, &|_, _| true, &mut |t, a, u, x, h| {
+        rows.push(tenure_store::ScoreRow {
+            day,
+            account_id: a.id.clone(),
+            user_id: u.map(|u| u.id.clone()),
+            model: t.kind.name.into(),
+            score: round4(t.probability(x, h)),
+        });
+    });
+    Ok(rows)
+}
+
+/// A score as reports show and the history keeps it.
+fn round4(p: f64) -> f64 {
+    (p * 10_000.0).round() / 10_000.0
+}
+
+/// Calls `f` with each model and subject the scores cover, in the
+/// report's order: the model, the account, the user (none for an account
+/// model), the features, and the heuristic's score. `account_shown` says
+/// which account rows an account model scores (users are chosen by the
+/// snapshot).
+fn each_subject(
+    trained: &[Trained],
+    snapshot: &Snapshot,
+    account_shown: &dyn Fn(usize, &features::AccountRow) -> bool,
+    f: &mut dyn FnMut(&Trained, &features::AccountRow, Option<&features::UserRow>, &[f64], f64),
+) {
+    for t in trained {
+        match t.kind.unit {
+            Unit::Account => {
+                for (i, a) in snapshot.accounts.iter().enumerate() {
+                    if account_shown(i, a) && scores_account(&t.kind, a) {
+                        f(t, a, None, &a.x, train::heuristic_account(&t.kind, a));
+                    }
+                }
+            }
+            Unit::User => {
+                for u in &snapshot.users {
+                    let a = &snapshot.accounts[u.account];
+                    if scores_account(&t.kind, a) {
+                        f(t, a, Some(u), &u.x, train::heuristic_user(&t.kind, u));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Whether the kept fits as of `day` are missing or older than
@@ -221,45 +254,20 @@ pub(crate) fn scores(store: &dyn Store, request: &Request) -> Result<Table, Repo
         shown[u.account] = true;
     }
     let mut table = Table::new(SCORE_COLUMNS);
-    let round = |p: f64| Cell::Float((p * 10_000.0).round() / 10_000.0);
-    for t in &trained {
-        match t.kind.unit {
-            Unit::Account => {
-                for (i, a) in snapshot.accounts.iter().enumerate() {
-                    let wanted = scope.accounts.is_empty() || scope.accounts.contains(&a.id);
-                    if !(shown[i] && wanted && scores_account(&t.kind, a)) {
-                        continue;
-                    }
-                    let (p, reasons) = t.score(&a.x, train::heuristic_account(&t.kind, a));
-                    table.push(vec![
-                        a.id.clone().into(),
-                        Cell::Empty,
-                        t.kind.name.into(),
-                        round(p),
-                        t.method_name().into(),
-                        reasons.into(),
-                    ]);
-                }
-            }
-            Unit::User => {
-                for u in &snapshot.users {
-                    let a = &snapshot.accounts[u.account];
-                    if !scores_account(&t.kind, a) {
-                        continue;
-                    }
-                    let (p, reasons) = t.score(&u.x, train::heuristic_user(&t.kind, u));
-                    table.push(vec![
-                        a.id.clone().into(),
-                        u.id.clone().into(),
-                        t.kind.name.into(),
-                        round(p),
-                        t.method_name().into(),
-                        reasons.into(),
-                    ]);
-                }
-            }
-        }
-    }
+    let wanted = |i: usize, a: &features::AccountRow| {
+        shown[i] && (scope.accounts.is_empty() || scope.accounts.contains(&a.id))
+    };
+    each_subject(&trained, &snapshot, &wanted, &mut |t, a, u, x, h| {
+        let (p, reasons) = t.score(x, h);
+        table.push(vec![
+            a.id.clone().into(),
+            u.map_or(Cell::Empty, |u| u.id.clone().into()),
+            t.kind.name.into(),
+            Cell::Float(round4(p)),
+            t.method_name().into(),
+            reasons.into(),
+        ]);
+    });
     Ok(table)
 }
 

@@ -563,6 +563,17 @@ impl Trained {
 
     /// A row's score and its reasons: the top three contributions (in
     /// log-odds against an average row), or the heuristic and why.
+    /// The probability alone (what the kept daily scores hold).
+    pub(crate) fn probability(&self, x: &[f64], heuristic: f64) -> f64 {
+        match &self.method {
+            Method::Logistic(m) => {
+                let x: Vec<f64> = self.columns.iter().map(|&j| x[j]).collect();
+                m.predict(&x)
+            }
+            Method::Heuristic(_) => heuristic.clamp(0.0, 1.0),
+        }
+    }
+
     pub(crate) fn score(&self, x: &[f64], heuristic: f64) -> (f64, String) {
         let features = all_features(&self.kind);
         match &self.method {
