@@ -128,13 +128,13 @@ pub(crate) fn day_scores(
         .collect();
     let snapshot = Snapshot::from_inputs(store, config, &history, day, inputs, &|_, _| true)?;
     let mut rows = Vec::new();
-    each_subject(&trained, &snapshot, &|_, _| true, &mut |t, a, u, x, h| {
+    each_subject(&trained, &snapshot, &|_, _| true, &mut |s| {
         rows.push(tenure_store::ScoreRow {
             day,
-            account_id: a.id.clone(),
-            user_id: u.map(|u| u.id.clone()),
-            model: t.kind.name.into(),
-            score: round4(t.probability(x, h)),
+            account_id: s.account.id.clone(),
+            user_id: s.user.map(|u| u.id.clone()),
+            model: s.model.kind.name.into(),
+            score: round4(s.model.probability(s.x, s.heuristic)),
         });
     });
     Ok(rows)
@@ -145,23 +145,38 @@ fn round4(p: f64) -> f64 {
     (p * 10_000.0).round() / 10_000.0
 }
 
+/// One model and one account or user it scores.
+struct Subject<'a> {
+    model: &'a Trained,
+    account: &'a features::AccountRow,
+    /// None for an account model.
+    user: Option<&'a features::UserRow>,
+    x: &'a [f64],
+    /// The heuristic's score (what a model without enough labels gives).
+    heuristic: f64,
+}
+
 /// Calls `f` with each model and subject the scores cover, in the
-/// report's order: the model, the account, the user (none for an account
-/// model), the features, and the heuristic's score. `account_shown` says
-/// which account rows an account model scores (users are chosen by the
-/// snapshot).
+/// report's order. `account_shown` says which account rows an account
+/// model scores (users are chosen by the snapshot).
 fn each_subject(
     trained: &[Trained],
     snapshot: &Snapshot,
     account_shown: &dyn Fn(usize, &features::AccountRow) -> bool,
-    f: &mut dyn FnMut(&Trained, &features::AccountRow, Option<&features::UserRow>, &[f64], f64),
+    f: &mut dyn FnMut(Subject),
 ) {
     for t in trained {
         match t.kind.unit {
             Unit::Account => {
                 for (i, a) in snapshot.accounts.iter().enumerate() {
                     if account_shown(i, a) && scores_account(&t.kind, a) {
-                        f(t, a, None, &a.x, train::heuristic_account(&t.kind, a));
+                        f(Subject {
+                            model: t,
+                            account: a,
+                            user: None,
+                            x: &a.x,
+                            heuristic: train::heuristic_account(&t.kind, a),
+                        });
                     }
                 }
             }
@@ -169,7 +184,13 @@ fn each_subject(
                 for u in &snapshot.users {
                     let a = &snapshot.accounts[u.account];
                     if scores_account(&t.kind, a) {
-                        f(t, a, Some(u), &u.x, train::heuristic_user(&t.kind, u));
+                        f(Subject {
+                            model: t,
+                            account: a,
+                            user: Some(u),
+                            x: &u.x,
+                            heuristic: train::heuristic_user(&t.kind, u),
+                        });
                     }
                 }
             }
@@ -257,14 +278,14 @@ pub(crate) fn scores(store: &dyn Store, request: &Request) -> Result<Table, Repo
     let wanted = |i: usize, a: &features::AccountRow| {
         shown[i] && (scope.accounts.is_empty() || scope.accounts.contains(&a.id))
     };
-    each_subject(&trained, &snapshot, &wanted, &mut |t, a, u, x, h| {
-        let (p, reasons) = t.score(x, h);
+    each_subject(&trained, &snapshot, &wanted, &mut |s| {
+        let (p, reasons) = s.model.score(s.x, s.heuristic);
         table.push(vec![
-            a.id.clone().into(),
-            u.map_or(Cell::Empty, |u| u.id.clone().into()),
-            t.kind.name.into(),
+            s.account.id.clone().into(),
+            s.user.map_or(Cell::Empty, |u| u.id.clone().into()),
+            s.model.kind.name.into(),
             Cell::Float(round4(p)),
-            t.method_name().into(),
+            s.model.method_name().into(),
             reasons.into(),
         ]);
     });
