@@ -2,10 +2,10 @@
 //! `activity-pivot` over 12 months, timed in process on a store (the
 //! rollups refreshed first, untimed). Then `daily`: one day's scoring as
 //! the daily work does it (health kept, every model's scores kept, from one
-//! read; see `tenure_reports::keep_day`) and `alive` for every user, beside
-//! `daily-unshared`, the same with the health and the scores each reading
-//! the day on its own (the baseline). Both write the `as_of` day's health
-//! and scores into the store, as the daily work would.
+//! read; see `tenure_reports::keep_day`), beside `daily-unshared`, the same
+//! with the health and the scores each reading the day on its own (the
+//! baseline). Both write the `as_of` day's health and scores into the
+//! store, as the daily work would.
 
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -87,24 +87,20 @@ pub fn run(args: ReportsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One day's scoring: health and every model's scores kept (from one
-/// read when `shared`, else each on its own), then `alive` for every
-/// user. Returns the rows made.
+/// One day's scoring: health and every model's scores kept, from one read
+/// when `shared`, else each on its own. Returns the rows kept.
 fn daily(store: &mut DuckStore, day: NaiveDate, shared: bool) -> anyhow::Result<usize> {
     let config = tenure_core::report::ReportsConfig::default();
     let models: Vec<String> = tenure_core::models::MODELS
         .iter()
         .map(|m| m.name.to_string())
         .collect();
-    let kept = if shared {
+    Ok(if shared {
         let kept = tenure_reports::keep_day(store, &config, day, &models)?;
         kept.health + kept.scores
     } else {
         let health = tenure_reports::keep_health_days(store, &config, day, day)?;
         let (_, scores) = tenure_reports::keep_score_days(store, &config, &models, day, day)?;
         health + scores
-    };
-    let period = Period { from: day, to: day };
-    let alive = tenure_reports::run(&*store, "alive", &Request::new(period, Scope::default()))?;
-    Ok(kept + alive.rows.len())
+    })
 }

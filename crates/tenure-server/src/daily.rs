@@ -1,4 +1,5 @@
-//! The daily work: every finished UTC day's health scores kept and its
+//! The daily work: every finished UTC day's health and propensity scores
+//! kept (from one read of the day, `tenure_reports::keep_day`) and its
 //! alerts evaluated, once, and the propensity models trained again when
 //! the kept ones are older than `models.retrain_days`, on a thread of its
 //! own with its own store connection (ingestion goes on beside it). At start it catches up on the
@@ -53,10 +54,10 @@ pub(crate) fn start(
     cache: Arc<crate::web::cache::Cache>,
 ) -> std::io::Result<Daily> {
     let (stop, stopped) = channel();
-    // The models `score_crossed` playbooks watch: their scores are kept
-    // for each finished day.
-    let watched: Vec<String> = tenure_reports::playbooks::watched_models(&playbooks.playbooks)
-        .into_iter()
+    // Every model's scores are kept for each finished day.
+    let models: Vec<String> = tenure_core::models::MODELS
+        .iter()
+        .map(|m| m.name.to_string())
         .collect();
     let wake = if playbooks.playbooks.is_empty() {
         CHECK_EVERY
@@ -72,7 +73,7 @@ pub(crate) fn start(
             loop {
                 let daily_due = daily_at.is_none_or(|t| t.elapsed() >= CHECK_EVERY);
                 let (days, result) = if daily_due && config.health.backfill_days > 0 {
-                    catch_up(store.as_mut(), &config, &watched, clock.as_ref(), &stopped)
+                    catch_up(store.as_mut(), &config, &models, clock.as_ref(), &stopped)
                 } else {
                     (0, Ok(Running::On))
                 };
@@ -115,7 +116,7 @@ enum Running {
 fn catch_up(
     store: &mut dyn Store,
     config: &ReportsConfig,
-    watched: &[String],
+    models: &[String],
     clock: &dyn Clock,
     stopped: &Receiver<()>,
 ) -> (usize, Result<Running, tenure_reports::ReportError>) {
@@ -132,7 +133,7 @@ fn catch_up(
         if !matches!(stopped.try_recv(), Err(TryRecvError::Empty)) {
             return (done, Ok(Running::Stop));
         }
-        let one = tenure_reports::keep_day(store, config, day, watched)
+        let one = tenure_reports::keep_day(store, config, day, models)
             .and_then(|_| tenure_reports::evaluate_alerts(store, config, day, day, &[]));
         if let Err(error) = one {
             return (done, Err(error));
@@ -148,25 +149,11 @@ fn catch_up(
             tenure_reports::train_models(store, config, yesterday)?;
             tracing::info!(message = "Propensity models trained.", as_of = %yesterday);
             // The day just scored had no models yet: keep its scores now.
-            keep_scores(store, config, watched, yesterday)?;
+            tenure_reports::keep_score_days(store, config, models, yesterday, yesterday)?;
         }
         Ok(())
     });
     (done, trained.map(|()| Running::On))
-}
-
-/// Keeps the scores of `day` for the models the `score_crossed` playbooks
-/// watch (none watched: nothing to keep).
-fn keep_scores(
-    store: &mut dyn Store,
-    config: &ReportsConfig,
-    watched: &[String],
-    day: chrono::NaiveDate,
-) -> Result<(), tenure_reports::ReportError> {
-    if !watched.is_empty() {
-        tenure_reports::keep_score_days(store, config, watched, day, day)?;
-    }
-    Ok(())
 }
 
 /// Evaluates the playbooks: the finished days not evaluated yet (up to the

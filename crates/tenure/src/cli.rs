@@ -79,8 +79,7 @@ pub enum ModelsCommand {
         /// Last day to score (default: yesterday, UTC).
         #[arg(long)]
         to: Option<chrono::NaiveDate>,
-        /// A model to keep (repeatable; default: those the `score_crossed`
-        /// playbooks watch, else every model).
+        /// A model to keep (repeatable; default: every model).
         #[arg(long = "model")]
         models: Vec<String>,
     },

@@ -975,7 +975,7 @@ fn the_movers_are_exactly_the_users_a_full_recomputation_finds() {
     );
 }
 
-/// `tenure models score` keeps each day's scores of the watched models
+/// `tenure models score` keeps each day's scores of the models asked for
 /// (the same as scoring on the spot), and a `score_crossed` playbook
 /// compares the kept scores of the day and the day before.
 #[test]
@@ -1013,6 +1013,8 @@ actions = [{ type = "task", title = "Call them" }]
         "2026-10-19",
         "--to",
         "2026-10-20",
+        "--model",
+        "churn",
     ]);
     assert!(ok, "{err}");
     assert!(

@@ -429,18 +429,6 @@ fn filtered(
 
 type Subject = (String, Option<String>, Option<String>);
 
-/// The models the `score_crossed` playbooks watch (what the daily work
-/// keeps scores of), sorted, each once.
-pub fn watched_models(playbooks: &[Playbook]) -> std::collections::BTreeSet<String> {
-    playbooks
-        .iter()
-        .filter_map(|p| match &p.trigger {
-            Trigger::ScoreCrossed { model, .. } => Some(model.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Evaluates every playbook for `day` as of `at` (reads only).
 pub fn evaluate(
     store: &dyn Store,

@@ -61,13 +61,6 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<()> {
                 .into());
             }
             let models = if models.is_empty() {
-                tenure_reports::playbooks::watched_models(&config.playbooks)
-                    .into_iter()
-                    .collect::<Vec<_>>()
-            } else {
-                models
-            };
-            let models = if models.is_empty() {
                 known.iter().map(|m| m.to_string()).collect()
             } else {
                 models
