@@ -68,8 +68,8 @@ pub enum ModelsCommand {
     },
     /// Score every account and user with the kept models for past days and
     /// keep the scores (what `score_crossed` playbooks compare; the server
-    /// keeps each finished day's when such a playbook is declared). A day
-    /// without fresh kept models is skipped.
+    /// keeps each finished day's itself). A day without fresh kept models
+    /// is skipped.
     Score {
         #[command(flatten)]
         store: StoreArgs,

@@ -566,19 +566,21 @@ impl Trained {
     /// The probability alone (what the kept daily scores hold).
     pub(crate) fn probability(&self, x: &[f64], heuristic: f64) -> f64 {
         match &self.method {
-            Method::Logistic(m) => {
-                let x: Vec<f64> = self.columns.iter().map(|&j| x[j]).collect();
-                m.predict(&x)
-            }
+            Method::Logistic(m) => m.predict(&self.chosen(x)),
             Method::Heuristic(_) => heuristic.clamp(0.0, 1.0),
         }
+    }
+
+    /// The model's own columns of a full feature row.
+    fn chosen(&self, x: &[f64]) -> Vec<f64> {
+        self.columns.iter().map(|&j| x[j]).collect()
     }
 
     pub(crate) fn score(&self, x: &[f64], heuristic: f64) -> (f64, String) {
         let features = all_features(&self.kind);
         match &self.method {
             Method::Logistic(m) => {
-                let x: Vec<f64> = self.columns.iter().map(|&j| x[j]).collect();
+                let x = self.chosen(x);
                 let c = m.contributions(&x);
                 let mut order: Vec<usize> = (0..c.len()).collect();
                 order.sort_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()).then(a.cmp(&b)));
@@ -594,7 +596,7 @@ impl Trained {
                 (m.predict(&x), reasons.join("; "))
             }
             Method::Heuristic(why) => (
-                heuristic.clamp(0.0, 1.0),
+                self.probability(x, heuristic),
                 format!("heuristic ({why}): {}", heuristic_text(&self.kind)),
             ),
         }

@@ -79,7 +79,11 @@ pub fn get(http: &Client, server: &Server, session: Option<&Session>, path: &str
     if let Some(s) = session {
         r = r.header("cookie", &s.cookie);
     }
-    let r = r.send().unwrap();
+    answer(r.send().unwrap())
+}
+
+/// The status and, for a redirect, where to; else the body.
+fn answer(r: Response) -> (u16, String) {
     let status = r.status().as_u16();
     let body = if status == 303 {
         location(&r)
@@ -102,11 +106,5 @@ pub fn post(
         .form(form)
         .send()
         .unwrap();
-    let status = r.status().as_u16();
-    let body = if status == 303 {
-        location(&r)
-    } else {
-        r.text().unwrap()
-    };
-    (status, body)
+    answer(r)
 }
