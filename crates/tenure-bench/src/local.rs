@@ -230,11 +230,40 @@ pub struct SqlArgs {
     /// `sql` is one query: print its rows (tab-separated) before the time.
     #[arg(long)]
     rows: bool,
+    /// Run the statements (separated by `;` at a line's end) one at a time
+    /// and print each one's time; a `SELECT` prints its first rows.
+    #[arg(long, conflicts_with = "rows")]
+    each: bool,
 }
 
 /// Runs statements on a store and prints how long they took.
 pub fn sql(args: SqlArgs) -> anyhow::Result<()> {
     let store = DuckStore::open(&args.data)?;
+    if args.each {
+        for statement in args.sql.split(";\n").map(str::trim) {
+            if statement.is_empty() {
+                continue;
+            }
+            let shown: String = statement
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(70)
+                .collect();
+            let started = Instant::now();
+            if statement.to_ascii_uppercase().starts_with("SELECT") {
+                let rows = store.strings(statement)?;
+                let first: Vec<String> = rows.iter().take(3).map(|r| r.join("\t")).collect();
+                let took = started.elapsed().as_secs_f64();
+                println!("{took:.2} s  {shown}  -> {} rows {first:?}", rows.len());
+            } else {
+                store.execute(statement)?;
+                println!("{:.2} s  {shown}", started.elapsed().as_secs_f64());
+            }
+        }
+        return Ok(());
+    }
     let started = Instant::now();
     if args.rows {
         for row in store.strings(&args.sql)? {

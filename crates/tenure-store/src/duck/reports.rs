@@ -592,6 +592,41 @@ mod tests {
         );
     }
 
+    #[test]
+    fn user_activity_sorts_by_account_then_user_and_accountless_users_last() {
+        let (_dir, mut store) = store();
+        let u = Entity::User;
+        let changes = vec![
+            change(u, "a-first", "account_id", json!("a2")),
+            change(u, "z-last", "account_id", json!("a0")),
+            change(u, "b-none", "email", json!("b@example.com")),
+            change(u, "0-none", "email", json!("z@example.com")),
+        ];
+        store
+            .write(
+                &WriteBatch {
+                    events: vec![],
+                    changes,
+                },
+                Dedup::Done,
+            )
+            .unwrap();
+        let all = Scope {
+            all_users: true,
+            ..Scope::default()
+        };
+        let ids: Vec<String> = store
+            .user_activity(march(), &all)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.user_id)
+            .collect();
+        assert_eq!(
+            ids,
+            ["z-last", "u1", "u2", "a-first", "u3", "0-none", "b-none"]
+        );
+    }
+
     /// The same counts recomputed from the raw events.
     #[test]
     fn last_activity_reads_user_last_only_when_every_event_is_before_the_end() {

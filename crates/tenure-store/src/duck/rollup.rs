@@ -55,19 +55,19 @@ pub(super) fn rows_of(source: &str) -> String {
 /// case). The productivity report pairs answers with messages and counts
 /// distinct recipients; the influence report reads who reached whom.
 pub(super) fn social_rows_of(source: &str) -> String {
+    // The five properties from one parse of each event's JSON.
     format!(
-        "SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id, user_id, event, kind,
-                properties->>'message_id' AS message_id,
-                properties->>'recipient_id' AS recipient_id,
-                lower(properties->>'answer') AS answer,
-                properties->>'channel' AS channel,
-                lower(trim(properties->>'recipient_email')) AS recipient_email
-         FROM {source}
-         WHERE event = 'Message Sent'
-            OR event = 'Message Answered'
-            OR (kind = 'share' AND (properties->>'recipient_id' IS NOT NULL
-                                    OR properties->>'recipient_email' IS NOT NULL
-                                    OR properties->>'channel' IS NOT NULL))"
+        "SELECT day, occurred_at, account_id, user_id, event, kind,
+                p[1] AS message_id, p[2] AS recipient_id, lower(p[3]) AS answer,
+                p[4] AS channel, lower(trim(p[5])) AS recipient_email
+         FROM (SELECT CAST(timestamp AS DATE) AS day, timestamp AS occurred_at, account_id,
+                      user_id, event, kind,
+                      json_extract_string(properties, ['message_id', 'recipient_id', 'answer',
+                                                       'channel', 'recipient_email']) AS p
+               FROM {source}
+               WHERE event = 'Message Sent' OR event = 'Message Answered' OR kind = 'share')
+         WHERE event = 'Message Sent' OR event = 'Message Answered'
+            OR p[2] IS NOT NULL OR p[4] IS NOT NULL OR p[5] IS NOT NULL"
     )
 }
 
@@ -158,6 +158,18 @@ fn merge_last(conn: &Connection, source: &str) -> Result<()> {
     Ok(())
 }
 
+/// Fills the empty `user_firsts` from `activity_daily` (which covers the
+/// same events with the same detail) in one pass, one row per key: a
+/// month-by-month fill would check each month's keys against every earlier
+/// month's.
+fn firsts_from_daily(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "INSERT INTO user_firsts SELECT user_id, event, detail, min(first_at) FROM activity_daily
+         WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL;",
+    )?;
+    Ok(())
+}
+
 /// Fills the empty `user_last` from `user_months` (which covers the same
 /// events).
 fn last_from_months(conn: &Connection) -> Result<()> {
@@ -188,7 +200,13 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
         conn.execute_batch(&format!("DELETE FROM {table};"))?;
     }
     conn.execute_batch("DELETE FROM user_last;")?;
-    fill(conn, ROLLUPS, "true")?;
+    let monthly: Vec<(&str, RowsOf)> = ROLLUPS
+        .iter()
+        .filter(|(name, _)| *name != "user_firsts")
+        .copied()
+        .collect();
+    fill(conn, &monthly, "true")?;
+    firsts_from_daily(conn)?;
     last_from_months(conn)?;
     conn.execute_batch(
         "UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",

@@ -389,6 +389,13 @@ fn the_rollup_matches_the_events_after_every_kind_of_write() {
     assert!(store.rollup_mismatches().unwrap() > 0);
     store.rebuild_rollups().unwrap();
     assert_eq!(store.rollup_mismatches().unwrap(), 0);
+    assert_eq!(
+        store.count("SELECT count(*) FROM user_firsts").unwrap(),
+        store
+            .count("SELECT count(*) FROM (SELECT DISTINCT user_id, event, detail FROM user_firsts)")
+            .unwrap(),
+        "a rebuild keeps one first per user, event and detail"
+    );
     assert_eq!(store.refresh_rollups().unwrap(), 0);
 }
 
