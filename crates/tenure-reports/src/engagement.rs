@@ -50,7 +50,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     Ok(summary_of(
         request,
-        &store.user_activity(request.period, &request.scope)?,
+        &store.user_counts(request.period, &request.scope)?,
     ))
 }
 
@@ -84,9 +84,9 @@ pub(crate) fn summary_of<'a>(
 /// `engagement-flow`: users by their category in the previous period of
 /// equal length (`from`) and in this one (`to`), both in scope now.
 pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    let now = store.user_activity(request.period, &request.scope)?;
+    let now = store.user_counts(request.period, &request.scope)?;
     let before: BTreeMap<String, Category> = store
-        .user_activity(request.period.previous(), &request.scope)?
+        .user_counts(request.period.previous(), &request.scope)?
         .into_iter()
         .map(|u| (u.user_id, request.config.category(&u.counts)))
         .collect();
@@ -112,7 +112,7 @@ pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, Report
 /// ask to become internal champions.
 pub(crate) fn champions(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut engaging: Vec<_> = store
-        .user_activity(request.period, &request.scope)?
+        .user_counts(request.period, &request.scope)?
         .into_iter()
         .filter(|u| request.config.category(&u.counts) == Category::Engaging)
         .collect();

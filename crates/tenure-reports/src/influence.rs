@@ -219,7 +219,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         all_users: true,
         ..Scope::default()
     };
-    let users = store.user_activity(request.period, &everyone)?;
+    let users = store.user_counts(request.period, &everyone)?;
     let reach = store.reach(request.period, &everyone)?;
     let found = influence(&Directory::of(&users, config), &reach, config);
     let mut per: BTreeMap<&str, Vec<(&str, Influence)>> = BTreeMap::new();

@@ -538,6 +538,16 @@ pub trait Store: Send {
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
 
+    /// [`Store::user_activity`] without reading anyone's last activity
+    /// (`last_active_at` is `None` in every row), for reports that use the
+    /// counts alone: before today, finding each user's last event reads
+    /// every month of history.
+    fn user_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<UserActivity>>;
+
     /// [`Store::user_activity`] of the users `ids` alone (licensed or
     /// not; unknown ids are left out), reading only their rows.
     fn user_activity_of(

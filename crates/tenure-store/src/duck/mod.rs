@@ -232,7 +232,15 @@ impl Store for DuckStore {
         period: tenure_core::report::Period,
         scope: &crate::Scope,
     ) -> Result<Vec<crate::UserActivity>> {
-        reports::user_activity(self, period, scope)
+        reports::activity_of(self, period, scope, None, reports::Last::Read)
+    }
+
+    fn user_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::UserActivity>> {
+        reports::activity_of(self, period, scope, None, reports::Last::Skip)
     }
 
     fn user_activity_of(
@@ -244,7 +252,7 @@ impl Store for DuckStore {
             all_users: true,
             ..crate::Scope::default()
         };
-        reports::activity_of(self, period, &everyone, Some(ids))
+        reports::activity_of(self, period, &everyone, Some(ids), reports::Last::Read)
     }
 
     fn champions(

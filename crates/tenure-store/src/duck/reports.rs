@@ -358,12 +358,11 @@ fn months_last_sql(to: chrono::NaiveDate) -> String {
     )
 }
 
-pub(super) fn user_activity(
-    store: &DuckStore,
-    period: Period,
-    scope: &Scope,
-) -> Result<Vec<UserActivity>> {
-    activity_of(store, period, scope, None)
+/// Whether [`activity_of`] reads each user's last activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Last {
+    Read,
+    Skip,
 }
 
 /// The separator of the ids passed to [`activity_of`] as one parameter.
@@ -376,6 +375,7 @@ pub(super) fn activity_of(
     period: Period,
     scope: &Scope,
     only: Option<&[String]>,
+    last: Last,
 ) -> Result<Vec<UserActivity>> {
     let mut params: Vec<String> = Vec::new();
     let (ids, keep) = match only {
@@ -425,7 +425,13 @@ pub(super) fn activity_of(
         portal = kind_sum("portal"),
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
-        last = last_active_sql(store, period.to)?,
+        last = match last {
+            Last::Read => last_active_sql(store, period.to)?,
+            // No rows: the join finds no one.
+            Last::Skip =>
+                "SELECT NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS last_active_at LIMIT 0"
+                    .to_string(),
+        },
         filter = scope_filter(scope),
     );
     // Read as Arrow batches: a report over every user fetches hundreds of
@@ -590,6 +596,27 @@ mod tests {
             }),
             ["u1"]
         );
+    }
+
+    #[test]
+    fn user_counts_are_user_activity_without_the_last_activity() {
+        let (_dir, store) = store();
+        let everyone = Scope {
+            all_users: true,
+            ..Scope::default()
+        };
+        for period in [march(), march().previous()] {
+            let full = store.user_activity(period, &everyone).unwrap();
+            assert!(full.iter().any(|u| u.last_active_at.is_some()));
+            let without: Vec<_> = full
+                .into_iter()
+                .map(|u| crate::UserActivity {
+                    last_active_at: None,
+                    ..u
+                })
+                .collect();
+            assert_eq!(store.user_counts(period, &everyone).unwrap(), without);
+        }
     }
 
     #[test]
