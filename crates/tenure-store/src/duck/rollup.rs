@@ -196,28 +196,44 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
 /// Rebuilds every rollup from the events table (inside the caller's
 /// transaction).
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
-    for (table, _) in ROLLUPS {
+    let mut tables: Vec<&str> = ROLLUPS.iter().map(|(table, _)| *table).collect();
+    tables.push("user_last");
+    for table in &tables {
         conn.execute_batch(&format!("DELETE FROM {table};"))?;
     }
-    conn.execute_batch("DELETE FROM user_last;")?;
-    let monthly: Vec<(&str, RowsOf)> = ROLLUPS
-        .iter()
-        .filter(|(name, _)| *name != "user_firsts")
-        .copied()
-        .collect();
-    fill(conn, &monthly, "true")?;
-    firsts_from_daily(conn)?;
-    last_from_months(conn)?;
+    fill_empty(conn, &tables, "true")?;
     conn.execute_batch(
         "UPDATE rollup_state SET write_no = (SELECT coalesce(max(write_no), 0) FROM events);",
     )?;
     Ok(())
 }
 
+/// Fills the empty rollups named in `tables` with the rows of the events
+/// matching `filter`: the others a month at a time, then `user_firsts`
+/// from `activity_daily` and `user_last` from `user_months`, which by then
+/// cover the same events.
+fn fill_empty(conn: &Connection, tables: &[&str], filter: &str) -> Result<()> {
+    let monthly: Vec<(&str, RowsOf)> = ROLLUPS
+        .iter()
+        .filter(|(name, _)| *name != "user_firsts" && tables.contains(name))
+        .copied()
+        .collect();
+    if !monthly.is_empty() {
+        fill(conn, &monthly, filter)?;
+    }
+    if tables.contains(&"user_firsts") {
+        firsts_from_daily(conn)?;
+    }
+    if tables.contains(&"user_last") {
+        last_from_months(conn)?;
+    }
+    Ok(())
+}
+
 /// Adds to `rollups` the rows of the events matching `filter` (SQL on an
 /// events row), one month of event time at a time, oldest first: a month's
 /// groups fit in the memory limit where all history's may not (the rollup
-/// keys hold the day or month, and `user_firsts` keeps the earliest).
+/// keys hold the day or month).
 fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<()> {
     let months: Vec<String> = {
         let mut stmt = conn.prepare(&format!(
@@ -244,25 +260,13 @@ fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<(
 
 /// Fills the rollups named in `tables`, added or emptied by migrations
 /// (inside their transaction), with the events the others already cover,
-/// so the next refresh goes on from the same mark for all. `user_last`
-/// comes last, from `user_months`.
+/// so the next refresh goes on from the same mark for all.
 pub(super) fn backfill(conn: &Connection, tables: &[&str]) -> Result<()> {
-    let rollups: Vec<(&str, RowsOf)> = ROLLUPS
-        .iter()
-        .filter(|(name, _)| tables.contains(name))
-        .copied()
-        .collect();
-    if !rollups.is_empty() {
-        fill(
-            conn,
-            &rollups,
-            "(write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))",
-        )?;
-    }
-    if tables.contains(&"user_last") {
-        last_from_months(conn)?;
-    }
-    Ok(())
+    fill_empty(
+        conn,
+        tables,
+        "(write_no IS NULL OR write_no <= (SELECT write_no FROM rollup_state))",
+    )
 }
 
 /// Adds the rollup rows of the events stored since the last refresh, in one
