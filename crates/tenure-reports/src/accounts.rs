@@ -36,13 +36,16 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         ..request.scope.clone()
     };
     let mut per: BTreeMap<String, Counts> = BTreeMap::new();
-    for u in store.user_activity(request.period, &licensed)? {
+    for s in store.account_seats(request.period, &licensed, request.config.pending_days)? {
+        let slot = per.entry(s.account_id).or_default();
+        slot[0] = s.assigned;
+        slot[1] = s.activated;
+    }
+    for u in store.user_counts(request.period, &licensed)? {
         let Some(account) = u.account_id.clone() else {
             continue;
         };
         let slot = per.entry(account).or_default();
-        slot[0] += 1;
-        slot[1] += u64::from(u.last_active_at.is_some());
         let category = request.config.category(&u.counts);
         let i = Category::ALL
             .iter()

@@ -5,7 +5,7 @@ use crate::{ReportError, Request, Table, ratio};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use std::collections::BTreeSet;
 use tenure_core::report::{ParamError, Period};
-use tenure_store::{Scope, Store, UserActivity};
+use tenure_store::{AccountSeats, Store};
 
 fn bad(param: &str, reason: String) -> ReportError {
     ParamError::new(param, reason).into()
@@ -83,13 +83,13 @@ fn buckets(request: &Request) -> Result<Vec<(String, Period)>, ReportError> {
 
 /// The activated accounts in scope over `period` (not archived at its end,
 /// with a licensed user ever active) and the active ones among them (a
-/// user with platform activity in it), from `users`: every user in scope
-/// over `period`, licensed or not.
+/// user with platform activity in it), from the accounts' seat funnels
+/// over `period` ([`Store::account_seats`]).
 pub(crate) fn accounts(
     store: &dyn Store,
     request: &Request,
     period: Period,
-    users: &[UserActivity],
+    seats: &[AccountSeats],
 ) -> Result<(u64, u64), ReportError> {
     let live: BTreeSet<String> = store
         .accounts_at(period.to, &request.scope)?
@@ -97,19 +97,15 @@ pub(crate) fn accounts(
         .filter(|a| !a.archived)
         .map(|a| a.account_id)
         .collect();
-    let activated: BTreeSet<&str> = users
+    let activated = seats
         .iter()
-        .filter(|u| u.licensed && u.last_active_at.is_some())
-        .filter_map(|u| u.account_id.as_deref())
-        .filter(|a| live.contains(*a))
-        .collect();
-    let active: BTreeSet<&str> = users
-        .iter()
-        .filter(|u| u.counts.platform() > 0)
-        .filter_map(|u| u.account_id.as_deref())
-        .filter(|a| activated.contains(a))
-        .collect();
-    Ok((activated.len() as u64, active.len() as u64))
+        .filter(|s| s.activated > 0 && live.contains(&s.account_id));
+    let (mut n_activated, mut n_active) = (0, 0);
+    for s in activated {
+        n_activated += 1;
+        n_active += u64::from(s.active_users > 0);
+    }
+    Ok((n_activated, n_active))
 }
 
 pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
@@ -125,12 +121,8 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
     };
     let mut table = Table::new(columns);
     for (name, period) in buckets(request)? {
-        let scope = Scope {
-            all_users: true,
-            ..request.scope.clone()
-        };
-        let users = store.user_activity(period, &scope)?;
-        let (n_activated, n_active) = accounts(store, request, period, &users)?;
+        let seats = store.account_seats(period, &request.scope, request.config.pending_days)?;
+        let (n_activated, n_active) = accounts(store, request, period, &seats)?;
         let mut row = vec![name.into(), n_activated.into(), n_active.into()];
         if !absolute {
             row.push(ratio(n_active, n_activated));

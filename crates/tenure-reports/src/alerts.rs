@@ -337,9 +337,9 @@ fn seats_pending(
 ) -> Result<Vec<Firing>, ReportError> {
     let mut out = Vec::new();
     let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (user, account) in store.pending_seats(day, config.pending_days)? {
-        if let Some(account) = account.filter(|a| live.contains(a)) {
-            pending.entry(account).or_default().push(user);
+    for seat in store.pending_seats(day, config.pending_days, &Scope::default())? {
+        if let Some(account) = seat.account_id.filter(|a| live.contains(a)) {
+            pending.entry(account).or_default().push(seat.user_id);
         }
     }
     for (account, users) in pending {

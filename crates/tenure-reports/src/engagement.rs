@@ -2,7 +2,7 @@
 //! per account and category).
 
 use crate::{Cell, ReportError, Request, Table};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tenure_core::report::Category;
 use tenure_core::time::format_timestamp;
 use tenure_store::{Store, UserActivity};
@@ -85,7 +85,8 @@ pub(crate) fn summary_of<'a>(
 /// equal length (`from`) and in this one (`to`), both in scope now.
 pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let now = store.user_counts(request.period, &request.scope)?;
-    let before: BTreeMap<String, Category> = store
+    // Looked up by user in no order: a hash map, not a tree.
+    let before: HashMap<String, Category> = store
         .user_counts(request.period.previous(), &request.scope)?
         .into_iter()
         .map(|u| (u.user_id, request.config.category(&u.counts)))

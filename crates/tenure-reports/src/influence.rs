@@ -38,17 +38,47 @@ struct Directory {
     domains: HashSet<String>,
 }
 
+/// The users with an account, by account, sorted by id within it. They
+/// come in no particular order: grouping them in a hash map and sorting
+/// each account's few costs less than sorting everyone, and a tree filled
+/// in random order spends its time on cache misses.
+fn by_account(users: &[UserActivity]) -> BTreeMap<&str, Vec<&UserActivity>> {
+    let mut per: HashMap<&str, Vec<&UserActivity>> = HashMap::new();
+    for u in users {
+        if let Some(account) = u.account_id.as_deref() {
+            per.entry(account).or_default().push(u);
+        }
+    }
+    per.into_iter()
+        .map(|(account, mut members)| {
+            members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
+            (account, members)
+        })
+        .collect()
+}
+
 impl Directory {
     /// One per account of `users` (their state at the period's end).
+    #[cfg(test)]
     fn of(users: &[UserActivity], config: &InfluenceConfig) -> BTreeMap<String, Directory> {
-        let mut out: BTreeMap<String, Directory> = BTreeMap::new();
-        for u in users {
-            let Some(account) = &u.account_id else {
-                continue;
+        Self::of_grouped(&by_account(users), config)
+    }
+
+    /// One per account of [`by_account`]'s groups.
+    fn of_grouped(
+        accounts: &BTreeMap<&str, Vec<&UserActivity>>,
+        config: &InfluenceConfig,
+    ) -> BTreeMap<String, Directory> {
+        let mut out = BTreeMap::new();
+        for (account, members) in accounts {
+            let mut d = Directory {
+                users: members.iter().map(|u| u.user_id.clone()).collect(),
+                ..Directory::default()
             };
-            let d = out.entry(account.clone()).or_default();
-            d.users.insert(u.user_id.clone());
-            if let Some(email) = &u.email {
+            for u in members {
+                let Some(email) = &u.email else {
+                    continue;
+                };
                 let email = email.trim().to_lowercase();
                 if let Some(dom) = domain(&email)
                     && !config.public_email_domains.iter().any(|p| p == dom)
@@ -57,6 +87,7 @@ impl Directory {
                 }
                 d.emails.insert(email, u.user_id.clone());
             }
+            out.insert(account.to_string(), d);
         }
         out
     }
@@ -145,14 +176,15 @@ struct Influence {
     colleagues: u64,
 }
 
-/// Per account and user, the influence over `reach`. A user's shares to a
+/// Per account, then per user (looked up in no order: a map by user), the
+/// influence over `reach`. A user's shares to a
 /// colleague pass rank from that colleague to the user, so a user ranks
 /// high by reaching many colleagues who themselves reach others.
 fn influence(
     directories: &BTreeMap<String, Directory>,
     reach: &[Reach],
     config: &InfluenceConfig,
-) -> BTreeMap<(String, String), Influence> {
+) -> BTreeMap<String, HashMap<String, Influence>> {
     let empty = Directory::default();
     let mut per: BTreeMap<&str, Vec<&Reach>> = BTreeMap::new();
     for r in reach {
@@ -160,7 +192,7 @@ fn influence(
             per.entry(account).or_default().push(r);
         }
     }
-    let mut out: BTreeMap<(String, String), Influence> = BTreeMap::new();
+    let mut out: BTreeMap<String, HashMap<String, Influence>> = BTreeMap::new();
     for (account, rows) in per {
         let dir = directories.get(account).unwrap_or(&empty);
         let mut nodes: Vec<String> = dir.users.iter().cloned().collect();
@@ -186,7 +218,9 @@ fn influence(
                     reached.entry(sender).or_default().insert(colleague);
                 }
                 Target::Outside => {
-                    out.entry((account.to_string(), r.user_id.clone()))
+                    out.entry(account.to_string())
+                        .or_default()
+                        .entry(r.user_id.clone())
                         .or_default()
                         .outside += r.count;
                 }
@@ -198,7 +232,9 @@ fn influence(
         let passed = passed_rank(nodes.len(), &edges, config.damping);
         for (sender, colleagues) in reached {
             let entry = out
-                .entry((account.to_string(), nodes[sender].clone()))
+                .entry(account.to_string())
+                .or_default()
+                .entry(nodes[sender].clone())
                 .or_default();
             entry.inside = passed[sender];
             entry.colleagues = colleagues.len() as u64;
@@ -219,23 +255,26 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         all_users: true,
         ..Scope::default()
     };
-    let users = store.user_counts(request.period, &everyone)?;
+    let users = store.users_at(request.period, &everyone)?;
     let reach = store.reach(request.period, &everyone)?;
-    let found = influence(&Directory::of(&users, config), &reach, config);
-    let mut per: BTreeMap<&str, Vec<(&str, Influence)>> = BTreeMap::new();
-    for u in &users {
-        let Some(account) = u.account_id.as_deref() else {
-            continue;
-        };
-        if !request
-            .scope
-            .admits(&u.user_id, Some(account), &u.groups, u.licensed)
-        {
-            continue;
-        }
-        let key = (account.to_string(), u.user_id.clone());
-        let value = found.get(&key).cloned().unwrap_or_default();
-        per.entry(account).or_default().push((&u.user_id, value));
+    let accounts = by_account(&users);
+    let found = influence(&Directory::of_grouped(&accounts, config), &reach, config);
+    let mut per: Vec<(&str, Vec<(&str, Influence)>)> = Vec::new();
+    for (account, members) in &accounts {
+        let found = found.get(*account);
+        let rows = members
+            .iter()
+            .filter(|u| {
+                request
+                    .scope
+                    .admits(&u.user_id, Some(account), &u.groups, u.licensed)
+            })
+            .map(|u| {
+                let value = found.and_then(|f| f.get(&u.user_id)).cloned();
+                (u.user_id.as_str(), value.unwrap_or_default())
+            })
+            .collect();
+        per.push((account, rows));
     }
     let mut table = Table::new(&[
         "user_id",
@@ -409,7 +448,7 @@ mod tests {
             ),
         ];
         let found = influence(&Directory::of(&users, &config), &rows, &config);
-        let get = |u: &str| found.get(&("a1".to_string(), u.to_string())).cloned();
+        let get = |u: &str| found.get("a1").and_then(|users| users.get(u)).cloned();
         let (u1, u2, u3) = (get("u1").unwrap(), get("u2").unwrap(), get("u3").unwrap());
         assert!(u1.inside > u2.inside && u2.inside > 0.0, "{found:?}");
         assert_eq!((u1.colleagues, u2.colleagues, u3.colleagues), (2, 1, 0));

@@ -4,27 +4,20 @@
 
 use crate::{ReportError, Request, active_rate, engagement, ratio, run, seats};
 use serde_json::{Map, Value, json};
-use tenure_store::{Scope, Store};
+use tenure_store::Store;
 
 pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportError> {
-    // One pass over the users serves the seats, the categories and the
-    // active rate: every user in scope, narrowed to the licensed ones
-    // where the report counts those only.
-    let scope = Scope {
-        all_users: true,
-        ..request.scope.clone()
-    };
-    let users = store.user_activity(request.period, &scope)?;
-    let licensed = || users.iter().filter(|u| u.licensed);
-    let seats = seats::accounts_of(store, request, licensed())?;
+    // The seats and the active rate from one count per account, the
+    // categories from the users in scope (the licensed ones unless the
+    // request asks for all users).
+    let per_account =
+        store.account_seats(request.period, &request.scope, request.config.pending_days)?;
+    let seats = seats::accounts_of(store, request, &per_account)?;
+    let users = store.user_counts(request.period, &request.scope)?;
     let levels = run(store, "levels", request)?;
-    let summary = if request.scope.all_users {
-        engagement::summary_of(request, users.iter())
-    } else {
-        engagement::summary_of(request, licensed())
-    };
+    let summary = engagement::summary_of(request, &users);
     let (activated_accounts, active_accounts) =
-        active_rate::accounts(store, request, request.period, &users)?;
+        active_rate::accounts(store, request, request.period, &per_account)?;
 
     let (purchased, assigned, activated) = (
         seats.sum("purchased"),

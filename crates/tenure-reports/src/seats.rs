@@ -2,49 +2,23 @@
 //! (the assigned users never active, for re-invitation).
 
 use crate::{Cell, ReportError, Request, Table, ratio};
-use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use tenure_core::time::format_timestamp;
-use tenure_store::{Scope, Store, UserActivity};
-
-/// Assigned users (licensed at the period's end) of the accounts in scope.
-fn holders(store: &dyn Store, request: &Request) -> Result<Vec<UserActivity>, ReportError> {
-    let scope = Scope {
-        all_users: false,
-        ..request.scope.clone()
-    };
-    Ok(store.user_activity(request.period, &scope)?)
-}
-
-/// Assigned at least `days` before `end` and never active.
-fn pending(u: &UserActivity, end: DateTime<Utc>, days: u32) -> bool {
-    u.last_active_at.is_none()
-        && u.seat_assigned_at
-            .is_some_and(|at| end - at >= chrono::Duration::days(i64::from(days)))
-}
+use tenure_store::{AccountSeats, Scope, Store};
 
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    accounts_of(store, request, &holders(store, request)?)
+    let seats = store.account_seats(request.period, &request.scope, request.config.pending_days)?;
+    accounts_of(store, request, &seats)
 }
 
-/// `seats` from the assigned users of the accounts in scope.
-pub(crate) fn accounts_of<'a>(
+/// `seats` from the accounts' seat funnels ([`Store::account_seats`]).
+pub(crate) fn accounts_of(
     store: &dyn Store,
     request: &Request,
-    holders: impl IntoIterator<Item = &'a UserActivity>,
+    seats: &[AccountSeats],
 ) -> Result<Table, ReportError> {
-    let end = request.period.end().and_utc();
-    // assigned, activated, pending
-    let mut per: BTreeMap<String, [u64; 3]> = BTreeMap::new();
-    for u in holders {
-        let Some(account) = u.account_id.clone() else {
-            continue;
-        };
-        let slot = per.entry(account).or_default();
-        slot[0] += 1;
-        slot[1] += u64::from(u.last_active_at.is_some());
-        slot[2] += u64::from(pending(u, end, request.config.pending_days));
-    }
+    let per: BTreeMap<&str, &AccountSeats> =
+        seats.iter().map(|s| (s.account_id.as_str(), s)).collect();
     let mut table = Table::new(&[
         "account_id",
         "purchased",
@@ -59,33 +33,38 @@ pub(crate) fn accounts_of<'a>(
         if account.archived {
             continue;
         }
-        let [assigned, activated, pending] = per.remove(&account.account_id).unwrap_or_default();
+        let s = per
+            .get(account.account_id.as_str())
+            .copied()
+            .cloned()
+            .unwrap_or_default();
         let purchased = account.seats_purchased;
         table.push(vec![
             account.account_id.into(),
             purchased.map(Cell::Int).into(),
-            assigned.into(),
-            activated.into(),
-            ratio(activated, assigned),
-            purchased.map_or(Cell::Empty, |p| ratio(assigned, p)),
-            pending.into(),
+            s.assigned.into(),
+            s.activated.into(),
+            ratio(s.activated, s.assigned),
+            purchased.map_or(Cell::Empty, |p| ratio(s.assigned, p)),
+            s.pending.into(),
         ]);
     }
     Ok(table)
 }
 
 pub(crate) fn pending_users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    let end = request.period.end().and_utc();
+    let holders = Scope {
+        all_users: false,
+        ..request.scope.clone()
+    };
     let mut table = Table::new(&["user_id", "account_id", "email", "seat_assigned_at"]);
-    for u in holders(store, request)? {
-        if pending(&u, end, request.config.pending_days) {
-            table.push(vec![
-                u.user_id.into(),
-                u.account_id.into(),
-                u.email.into(),
-                u.seat_assigned_at.map(format_timestamp).into(),
-            ]);
-        }
+    for u in store.pending_seats(request.period.to, request.config.pending_days, &holders)? {
+        table.push(vec![
+            u.user_id.into(),
+            u.account_id.into(),
+            u.email.into(),
+            u.seat_assigned_at.map(format_timestamp).into(),
+        ]);
     }
     Ok(table)
 }

@@ -389,6 +389,36 @@ proptest! {
             prop_assert_eq!(n(row, "pending_over_7_days"), mine.len() as u64 - activated);
         }
         prop_assert_eq!(seats.iter().map(|r| n(r, "assigned")).sum::<u64>() as usize, engagement.len());
+        // Pending seats: the licensed users never active by the end (every
+        // seat is older than 7 days).
+        let pending: BTreeSet<String> = rows(&report(&store, "seats-pending", Scope::default(), None))
+            .iter()
+            .map(|r| r["user_id"].trim_matches('"').to_string())
+            .collect();
+        let never: BTreeSet<String> = levels.iter().filter(|(_, v)| !v.1).map(|(u, _)| u.clone()).collect();
+        prop_assert_eq!(pending, never);
+        // Active rate over the whole period: accounts not archived with a
+        // licensed user active by the end, and those of them with any user
+        // (licensed or not) active in the period.
+        let mut request = Request::new(period(), Scope::default());
+        request.interval = Some("all".into());
+        let rate = rows(&run(&store, "active-rate", &request).unwrap());
+        let activated: BTreeSet<usize> = levels
+            .iter()
+            .filter(|(_, v)| v.1)
+            .map(|(u, _)| w.users[u[1..].parse::<usize>().unwrap()].account)
+            .collect();
+        let active = activated
+            .iter()
+            .filter(|&&a| w.events.iter().any(|e| {
+                w.users[e.user].account == a && in_period(e) && platform(EVENTS[e.event])
+            }))
+            .count() as u64;
+        prop_assert_eq!(rate.len(), 1);
+        prop_assert_eq!(
+            [n(&rate[0], "activated_accounts"), n(&rate[0], "active_accounts")],
+            [activated.len() as u64, active]
+        );
         for row in rows(&report(&store, "user-levels", Scope::default(), None)) {
             let id = row["user_id"].trim_matches('"');
             prop_assert_eq!(n(&row, "achievements"), levels[id].0, "{}", id);

@@ -144,6 +144,33 @@ pub struct UserActivity {
     pub licensed: bool,
 }
 
+/// An account's seat funnel at a period's end, and its users active in
+/// the period ([`Store::account_seats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSeats {
+    pub account_id: String,
+    /// Users licensed at the period's end (a seat assigned then, the
+    /// account not archived then).
+    pub assigned: u64,
+    /// Of the assigned, those with a platform event by the period's end.
+    pub activated: u64,
+    /// Of the assigned, those never active whose seat was assigned at
+    /// least the given number of days before the period's end.
+    pub pending: u64,
+    /// Users of the account at the period's end (licensed or not) with a
+    /// platform event in the period.
+    pub active_users: u64,
+}
+
+/// A licensed user who never used the seat ([`Store::pending_seats`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSeat {
+    pub user_id: String,
+    pub account_id: Option<String>,
+    pub email: Option<String>,
+    pub seat_assigned_at: Option<DateTime<Utc>>,
+}
+
 /// A user whose activity in a rolling window may have changed from one day
 /// to the next ([`Store::activity_moves`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -539,10 +566,21 @@ pub trait Store: Send {
     ) -> Result<Vec<UserActivity>>;
 
     /// [`Store::user_activity`] without reading anyone's last activity
-    /// (`last_active_at` is `None` in every row), for reports that use the
-    /// counts alone: before today, finding each user's last event reads
-    /// every month of history.
+    /// (`last_active_at` is `None` in every row), in no particular order,
+    /// for reports that use the counts alone: before today, finding each
+    /// user's last event reads every month of history, and sorting a
+    /// million users costs a quarter of a second.
     fn user_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<UserActivity>>;
+
+    /// The users in `scope` at the end of `period` as
+    /// [`Store::user_activity`] gives them, sorted so, but with no
+    /// activity read (every count 0, no last activity): for reports that
+    /// need who the users are, not what they did.
+    fn users_at(
         &self,
         period: tenure_core::report::Period,
         scope: &Scope,
@@ -569,14 +607,27 @@ pub trait Store: Send {
         min_social: u64,
     ) -> Result<Vec<Champion>>;
 
-    /// The users licensed at the end of `day` whose seat was assigned at
-    /// least `days` days before that end and who had no platform event by
-    /// then, with their accounts, sorted by account and user.
+    /// The users licensed at the end of `day` in `scope` whose seat was
+    /// assigned at least `days` days before that end and who had no
+    /// platform event by then, sorted by account and user.
     fn pending_seats(
         &self,
         day: chrono::NaiveDate,
         days: u32,
-    ) -> Result<Vec<(String, Option<String>)>>;
+        scope: &Scope,
+    ) -> Result<Vec<PendingSeat>>;
+
+    /// Per account with a user in `scope` at the end of `period` (users
+    /// without an account left out), its seat funnel then and its users
+    /// active in `period`, `pending_days` deciding which seats are
+    /// pending; sorted by account. Counted in the store: a report over
+    /// every account reads no user rows.
+    fn account_seats(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        pending_days: u32,
+    ) -> Result<Vec<AccountSeats>>;
 
     /// The users licensed at the end of `day` and of the day before whose
     /// activity in the `days`-day window ending on `day` may differ from

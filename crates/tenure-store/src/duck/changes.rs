@@ -163,28 +163,6 @@ pub(super) fn seats_assigned_on(store: &DuckStore, day: NaiveDate) -> Result<Vec
     Ok(rows.collect::<duckdb::Result<_>>()?)
 }
 
-/// The users licensed at the end of `day`, their seat assigned at least
-/// `days` days before that end, with no platform event by then.
-pub(super) fn pending_seats(
-    store: &DuckStore,
-    day: NaiveDate,
-    days: u32,
-) -> Result<Vec<(String, Option<String>)>> {
-    let end = end_of(day);
-    let sql = format!(
-        "SELECT u.user_id, u.account_id
-         FROM ({users}) u LEFT JOIN ({last}) l USING (user_id)
-         WHERE u.licensed AND l.last_active_at IS NULL
-           AND u.seat_assigned_at <= TIMESTAMP {end} - INTERVAL {days} DAY
-         ORDER BY u.account_id NULLS LAST, u.user_id",
-        users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
-        last = super::reports::last_active_sql(store, day)?,
-    );
-    let mut stmt = store.conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
-}
-
 /// The users engaging in `before` (licensed at its end, with at least
 /// `min_research` research and maintain events and `min_social` shares
 /// and messages sent), each with the account then, the counts then, and

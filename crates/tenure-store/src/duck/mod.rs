@@ -19,6 +19,7 @@ mod read;
 mod reports;
 mod rollup;
 mod schema;
+mod seats;
 mod write;
 
 pub use asof::UserAsOf;
@@ -232,7 +233,7 @@ impl Store for DuckStore {
         period: tenure_core::report::Period,
         scope: &crate::Scope,
     ) -> Result<Vec<crate::UserActivity>> {
-        reports::activity_of(self, period, scope, None, reports::Last::Read)
+        reports::activity_of(self, period, scope, None, reports::Rows::Full)
     }
 
     fn user_counts(
@@ -240,7 +241,15 @@ impl Store for DuckStore {
         period: tenure_core::report::Period,
         scope: &crate::Scope,
     ) -> Result<Vec<crate::UserActivity>> {
-        reports::activity_of(self, period, scope, None, reports::Last::Skip)
+        reports::activity_of(self, period, scope, None, reports::Rows::Counts)
+    }
+
+    fn users_at(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::UserActivity>> {
+        reports::activity_of(self, period, scope, None, reports::Rows::State)
     }
 
     fn user_activity_of(
@@ -252,7 +261,7 @@ impl Store for DuckStore {
             all_users: true,
             ..crate::Scope::default()
         };
-        reports::activity_of(self, period, &everyone, Some(ids), reports::Last::Read)
+        reports::activity_of(self, period, &everyone, Some(ids), reports::Rows::Full)
     }
 
     fn champions(
@@ -269,8 +278,18 @@ impl Store for DuckStore {
         &self,
         day: chrono::NaiveDate,
         days: u32,
-    ) -> Result<Vec<(String, Option<String>)>> {
-        changes::pending_seats(self, day, days)
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::PendingSeat>> {
+        seats::pending_seats(self, day, days, scope)
+    }
+
+    fn account_seats(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        pending_days: u32,
+    ) -> Result<Vec<crate::AccountSeats>> {
+        seats::account_seats(self, period, scope, pending_days)
     }
 
     fn activity_moves(

@@ -358,11 +358,16 @@ fn months_last_sql(to: chrono::NaiveDate) -> String {
     )
 }
 
-/// Whether [`activity_of`] reads each user's last activity.
+/// What [`activity_of`] gives besides the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Last {
-    Read,
-    Skip,
+pub(super) enum Rows {
+    /// Each user's last activity too, sorted by account and user.
+    Full,
+    /// The counts alone (no last activity), in no particular order.
+    Counts,
+    /// Neither (every count 0, no last activity), sorted by account and
+    /// user: who the users are at the period's end.
+    State,
 }
 
 /// The separator of the ids passed to [`activity_of`] as one parameter.
@@ -375,7 +380,7 @@ pub(super) fn activity_of(
     period: Period,
     scope: &Scope,
     only: Option<&[String]>,
-    last: Last,
+    rows: Rows,
 ) -> Result<Vec<UserActivity>> {
     let mut params: Vec<String> = Vec::new();
     let (ids, keep) = match only {
@@ -403,7 +408,7 @@ pub(super) fn activity_of(
                         {portal} AS portal,
                         sum(events) FILTER (WHERE event = 'Message Sent') AS messages_sent
                  FROM activity_daily
-                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL {keep}
+                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL {keep} {no_counts}
                  GROUP BY user_id),
          last AS (SELECT * FROM ({last}) WHERE true {keep})
          SELECT user_id, account_id, groups, email, epoch_us(seat_assigned_at),
@@ -414,7 +419,7 @@ pub(super) fn activity_of(
                 epoch_us(last_active_at), licensed, role
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter}
-         ORDER BY account_id NULLS LAST, user_id",
+         {order}",
         users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
         consume = kind_sum("consume"),
         login = kind_sum("login"),
@@ -425,10 +430,18 @@ pub(super) fn activity_of(
         portal = kind_sum("portal"),
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
-        last = match last {
-            Last::Read => last_active_sql(store, period.to)?,
+        order = match rows {
+            Rows::Full | Rows::State => "ORDER BY account_id NULLS LAST, user_id",
+            Rows::Counts => "",
+        },
+        no_counts = match rows {
+            Rows::State => "AND false",
+            Rows::Full | Rows::Counts => "",
+        },
+        last = match rows {
+            Rows::Full => last_active_sql(store, period.to)?,
             // No rows: the join finds no one.
-            Last::Skip =>
+            Rows::Counts | Rows::State =>
                 "SELECT NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS last_active_at LIMIT 0"
                     .to_string(),
         },
@@ -615,7 +628,40 @@ mod tests {
                     ..u
                 })
                 .collect();
-            assert_eq!(store.user_counts(period, &everyone).unwrap(), without);
+            // In no particular order: sorted here as `user_activity` sorts.
+            let mut counts = store.user_counts(period, &everyone).unwrap();
+            counts.sort_by(|a, b| {
+                (a.account_id.is_none(), &a.account_id, &a.user_id).cmp(&(
+                    b.account_id.is_none(),
+                    &b.account_id,
+                    &b.user_id,
+                ))
+            });
+            assert_eq!(counts, without);
+        }
+    }
+
+    #[test]
+    fn users_at_are_user_activity_without_any_activity() {
+        let (_dir, store) = store();
+        for scope in [
+            Scope::default(),
+            Scope {
+                all_users: true,
+                ..Scope::default()
+            },
+        ] {
+            let full = store.user_activity(march(), &scope).unwrap();
+            assert!(full.iter().any(|u| u.counts != KindCounts::default()));
+            let without: Vec<_> = full
+                .into_iter()
+                .map(|u| crate::UserActivity {
+                    counts: KindCounts::default(),
+                    last_active_at: None,
+                    ..u
+                })
+                .collect();
+            assert_eq!(store.users_at(march(), &scope).unwrap(), without);
         }
     }
 
