@@ -3,12 +3,12 @@
 //! `activity_daily`.
 
 use super::DuckStore;
-use super::reports::{end_of, list, scope_filter, text};
+use super::reports::{end_of, is_narrow, list, scope_filter, text};
 use crate::{Productivity, Result, Rows, Scope};
 use tenure_core::report::{Period, ReportsConfig};
 
 /// `key, account_id, user_id` for each user in `us` and each row it counts
-/// in.
+/// in, each once.
 fn members(scope: &Scope, rows: Rows) -> String {
     match rows {
         Rows::User => "SELECT user_id AS key, account_id, user_id FROM us".into(),
@@ -21,7 +21,7 @@ fn members(scope: &Scope, rows: Rows) -> String {
                 format!("list_contains({}, key)", list(&scope.groups))
             };
             format!(
-                "SELECT key, account_id, user_id FROM (
+                "SELECT DISTINCT key, account_id, user_id FROM (
                      SELECT unnest(CASE WHEN len(groups) = 0 THEN [NULL]::VARCHAR[]
                                         ELSE groups END) AS key, account_id, user_id
                      FROM us)
@@ -44,12 +44,16 @@ pub(super) fn productivity(
     // Answers to messages sent on the period's last day may come up to
     // the window (and a day of rounding) later.
     let answers_to = text(&(period.to + chrono::Days::new(u64::from(window) + 1)).to_string());
+    let probe = if is_narrow(scope) {
+        "AND user_id IN (SELECT user_id FROM us)"
+    } else {
+        ""
+    };
     let sql = format!(
         "WITH us AS (SELECT user_id, account_id, groups FROM ({users}) WHERE {filter}),
          members AS ({members}),
          soc AS (SELECT * FROM social_events
-                 WHERE day BETWEEN DATE {from} AND DATE {to}
-                   AND user_id IN (SELECT user_id FROM us)),
+                 WHERE day BETWEEN DATE {from} AND DATE {to} {probe}),
          sent AS (SELECT user_id, count(*) AS n FROM soc
                   WHERE event = 'Message Sent' GROUP BY user_id),
          firsts AS (SELECT user_id, message_id, min(occurred_at) AS sent_at FROM soc
@@ -66,15 +70,14 @@ pub(super) fn productivity(
                                       AND a.occurred_at <= f.sent_at + INTERVAL {window} DAY)
                       GROUP BY user_id),
          shares AS (SELECT user_id, sum(events) AS n FROM activity_daily
-                    WHERE day BETWEEN DATE {from} AND DATE {to} AND kind = 'share'
-                      AND user_id IN (SELECT user_id FROM us)
+                    WHERE day BETWEEN DATE {from} AND DATE {to} AND kind = 'share' {probe}
                     GROUP BY user_id),
          conns AS (SELECT DISTINCT user_id,
                                    coalesce(recipient_id, recipient_email) AS recipient_id
                    FROM soc
                    WHERE coalesce(recipient_id, recipient_email) IS NOT NULL
                      AND event IS DISTINCT FROM 'Message Answered'),
-         stats AS (SELECT m.key, m.account_id, count(DISTINCT m.user_id) AS users,
+         stats AS (SELECT m.key, m.account_id, count(*) AS users,
                           coalesce(sum(sent.n), 0) AS sent,
                           coalesce(sum(accepted.n), 0) AS accepted,
                           coalesce(sum(shares.n), 0) AS shares
