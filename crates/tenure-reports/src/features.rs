@@ -3,7 +3,6 @@
 
 use crate::monthly::pct_cell;
 use crate::{ReportError, Request, Table, change_pct, ratio};
-use std::collections::BTreeMap;
 use tenure_core::report::ParamError;
 use tenure_store::Store;
 
@@ -20,11 +19,7 @@ fn ascending(request: &Request) -> Result<bool, ReportError> {
 pub(crate) fn features(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let asc = ascending(request)?;
     let now = store.event_usage(request.period, &request.scope, None)?;
-    let before: BTreeMap<String, u64> = store
-        .event_usage(request.period.previous(), &request.scope, None)?
-        .into_iter()
-        .map(|u| (u.name, u.events))
-        .collect();
+    let before = store.event_counts(request.period.previous(), &request.scope, None)?;
     let mut rows = now;
     if asc {
         rows.reverse();
@@ -58,11 +53,7 @@ pub(crate) fn errors(store: &dyn Store, request: &Request) -> Result<Table, Repo
     let asc = ascending(request)?;
     let event = "Error Shown";
     let mut rows = store.event_usage(request.period, &request.scope, Some(event))?;
-    let before: BTreeMap<String, u64> = store
-        .event_usage(request.period.previous(), &request.scope, Some(event))?
-        .into_iter()
-        .map(|u| (u.name, u.events))
-        .collect();
+    let before = store.event_counts(request.period.previous(), &request.scope, Some(event))?;
     if asc {
         rows.reverse();
     }

@@ -700,6 +700,15 @@ pub trait Store: Send {
         detail_of: Option<&str>,
     ) -> Result<Vec<EventUsage>>;
 
+    /// [`Store::event_usage`]'s event counts alone, by name (or detail):
+    /// without the distinct users and accounts, which cost the most.
+    fn event_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        detail_of: Option<&str>,
+    ) -> Result<BTreeMap<String, u64>>;
+
     /// Per user in `scope` (their state at the end of day `to`, sorted by
     /// account and user): the account, and how many of `achievements` the
     /// user had reached by then (an event done at least once, with one of

@@ -337,6 +337,15 @@ impl Store for DuckStore {
         reports::event_usage(self, period, scope, detail_of)
     }
 
+    fn event_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        detail_of: Option<&str>,
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        reports::event_counts(self, period, scope, detail_of)
+    }
+
     fn user_achievements(
         &self,
         to: chrono::NaiveDate,
