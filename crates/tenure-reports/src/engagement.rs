@@ -112,8 +112,14 @@ pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, Report
 /// `champions`: engaging users, most social actions first — the users to
 /// ask to become internal champions.
 pub(crate) fn champions(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    let config = &request.config;
     let mut engaging: Vec<_> = store
-        .user_counts(request.period, &request.scope)?
+        .engaging_users(
+            request.period,
+            &request.scope,
+            config.engaging_min_research,
+            config.engaging_min_social,
+        )?
         .into_iter()
         .filter(|u| request.config.category(&u.counts) == Category::Engaging)
         .collect();

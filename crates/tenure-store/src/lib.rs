@@ -576,6 +576,18 @@ pub trait Store: Send {
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
 
+    /// [`Store::user_counts`] of the users engaging under the thresholds
+    /// (at least `min_research` research and maintain events and
+    /// `min_social` shares and messages sent), in no particular order:
+    /// the others are left in the store.
+    fn engaging_users(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<UserActivity>>;
+
     /// The users in `scope` at the end of `period` as
     /// [`Store::user_activity`] gives them, sorted so, but with no
     /// activity read (every count 0, no last activity): for reports that

@@ -244,6 +244,20 @@ impl Store for DuckStore {
         reports::activity_of(self, period, scope, None, reports::Rows::Counts)
     }
 
+    fn engaging_users(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<crate::UserActivity>> {
+        let rows = reports::Rows::Engaging {
+            min_research,
+            min_social,
+        };
+        reports::activity_of(self, period, scope, None, rows)
+    }
+
     fn users_at(
         &self,
         period: tenure_core::report::Period,

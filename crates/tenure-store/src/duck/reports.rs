@@ -439,6 +439,10 @@ pub(super) enum Rows {
     /// Neither (every count 0, no last activity), sorted by account and
     /// user: who the users are at the period's end.
     State,
+    /// As `Counts`, of the users with at least `min_research` research and
+    /// maintain events and `min_social` shares and messages sent (the
+    /// engaging ones under those thresholds).
+    Engaging { min_research: u64, min_social: u64 },
 }
 
 /// The separator of the ids passed to [`activity_of`] as one parameter.
@@ -489,7 +493,7 @@ pub(super) fn activity_of(
                 coalesce(portal, 0)::BIGINT, coalesce(messages_sent, 0)::BIGINT,
                 epoch_us(last_active_at), licensed, role
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
-         WHERE {filter}
+         WHERE {filter} {engaging}
          {order}",
         users = store.users_at_sql(&format!("TIMESTAMP {end}"))?,
         consume = kind_sum("consume"),
@@ -503,16 +507,26 @@ pub(super) fn activity_of(
         to = text(&period.to.to_string()),
         order = match rows {
             Rows::Full | Rows::State => "ORDER BY account_id NULLS LAST, user_id",
-            Rows::Counts => "",
+            Rows::Counts | Rows::Engaging { .. } => "",
         },
         no_counts = match rows {
             Rows::State => "AND false",
-            Rows::Full | Rows::Counts => "",
+            Rows::Full | Rows::Counts | Rows::Engaging { .. } => "",
+        },
+        engaging = match rows {
+            Rows::Engaging {
+                min_research,
+                min_social,
+            } => format!(
+                "AND coalesce(research, 0) + coalesce(maintain, 0) >= {min_research}
+                 AND coalesce(share, 0) + coalesce(messages_sent, 0) >= {min_social}"
+            ),
+            Rows::Full | Rows::Counts | Rows::State => String::new(),
         },
         last = match rows {
             Rows::Full => last_active_sql(store, period.to)?,
             // No rows: the join finds no one.
-            Rows::Counts | Rows::State =>
+            Rows::Counts | Rows::State | Rows::Engaging { .. } =>
                 "SELECT NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS last_active_at LIMIT 0"
                     .to_string(),
         },
@@ -783,6 +797,41 @@ mod tests {
             .unwrap();
         assert_eq!(names.get("Signed In"), Some(&1), "{names:?}");
         assert_eq!(names.len(), 6, "{names:?}");
+    }
+
+    #[test]
+    fn engaging_users_are_the_user_counts_engaging_under_the_thresholds() {
+        let (_dir, store) = store();
+        let everyone = Scope {
+            all_users: true,
+            ..Scope::default()
+        };
+        let key = |u: &crate::UserActivity| u.user_id.clone();
+        let mut all = store.user_counts(march(), &everyone).unwrap();
+        all.sort_by_key(key);
+        for (research, social) in [(0, 0), (1, 0), (1, 1), (1, 2), (2, 2)] {
+            let expected: Vec<_> = all
+                .iter()
+                .filter(|u| {
+                    tenure_core::report::Category::with_thresholds(&u.counts, research, social)
+                        == tenure_core::report::Category::Engaging
+                })
+                .cloned()
+                .collect();
+            let mut got = store
+                .engaging_users(march(), &everyone, research, social)
+                .unwrap();
+            got.sort_by_key(key);
+            assert_eq!(got, expected, "{research} {social}");
+        }
+        // u1 (1 research, 2 social) is the only one engaging by default.
+        let ids: Vec<String> = store
+            .engaging_users(march(), &everyone, 1, 2)
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(ids, ["u1"]);
     }
 
     #[test]
