@@ -5,27 +5,7 @@ mod common;
 
 use common::{Server, client, create_key};
 use proptest::prelude::*;
-use std::sync::OnceLock;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    server: Server,
-    key: String,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let key = create_key(dir.path(), &["--write"]);
-        let server = Server::start(dir.path());
-        Fixture {
-            _dir: dir,
-            server,
-            key,
-        }
-    })
-}
+use proptest::test_runner::{Config, TestRunner};
 
 fn json_ish() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -36,34 +16,55 @@ fn json_ish() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
-    #[test]
-    fn any_body_gets_a_4xx_never_a_crash(body in json_ish(), gzip in any::<bool>(), path in 0usize..3) {
-        let f = fixture();
-        let route = ["/v1/batch", "/v1/track", "/v1/identify"][path];
-        let mut req = client()
-            .post(f.server.url(route))
-            .basic_auth(&f.key, Some(""))
-            .header("content-type", "application/json")
-            .body(body);
-        if gzip {
-            req = req.header("content-encoding", "gzip");
-        }
-        let res = req.send().unwrap();
-        let status = res.status().as_u16();
-        let text = res.text().unwrap();
-        prop_assert!((400..500).contains(&status) || status == 200, "status {status}: {text}");
-        if status != 200 {
-            let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
-            prop_assert!(parsed["error"]["code"].is_string(), "{text}");
-        }
+/// One body sent to one route: a 4xx with a JSON error, or a 200.
+fn gets_a_4xx_or_200(
+    server: &Server,
+    key: &str,
+    body: Vec<u8>,
+    gzip: bool,
+    path: usize,
+) -> Result<(), TestCaseError> {
+    let route = ["/v1/batch", "/v1/track", "/v1/identify"][path];
+    let mut req = client()
+        .post(server.url(route))
+        .basic_auth(key, Some(""))
+        .header("content-type", "application/json")
+        .body(body);
+    if gzip {
+        req = req.header("content-encoding", "gzip");
     }
+    let res = req.send().unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().unwrap();
+    prop_assert!(
+        (400..500).contains(&status) || status == 200,
+        "status {status}: {text}"
+    );
+    if status != 200 {
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        prop_assert!(parsed["error"]["code"].is_string(), "{text}");
+    }
+    Ok(())
 }
 
+/// The server lives in the test (not in a static, which is never dropped:
+/// the server would outlive the test process), serves 300 random bodies,
+/// and is still up after them.
 #[test]
-fn the_server_is_still_up_after_the_fuzzing() {
-    let f = fixture();
-    let res = client().get(f.server.url("/healthz")).send().unwrap();
+fn any_body_gets_a_4xx_never_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), &["--write"]);
+    let server = Server::start(dir.path());
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        ..Config::default()
+    });
+    let cases = (json_ish(), any::<bool>(), 0usize..3);
+    if let Err(e) = runner.run(&cases, |(body, gzip, path)| {
+        gets_a_4xx_or_200(&server, &key, body, gzip, path)
+    }) {
+        panic!("{e}");
+    }
+    let res = client().get(server.url("/healthz")).send().unwrap();
     assert_eq!(res.status().as_u16(), 200);
 }
