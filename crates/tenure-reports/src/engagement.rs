@@ -25,7 +25,7 @@ pub(crate) const USER_COLUMNS: &[&str] = &[
 
 pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut table = Table::new(USER_COLUMNS);
-    for u in store.user_activity(request.period, &request.scope)? {
+    for u in store.user_engagement(request.period, &request.scope)? {
         let c = u.counts;
         let category = request.config.category(&c);
         table.push(vec![

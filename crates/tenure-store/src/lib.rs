@@ -565,6 +565,15 @@ pub trait Store: Send {
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
 
+    /// [`Store::user_activity`] without the email, role and seat time
+    /// (`None` in every row): what the per-user engagement listing shows,
+    /// and a third cheaper to sort over a million users.
+    fn user_engagement(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+    ) -> Result<Vec<UserActivity>>;
+
     /// [`Store::user_activity`] without reading anyone's last activity
     /// (`last_active_at` is `None` in every row), in no particular order,
     /// for reports that use the counts alone: before today, finding each

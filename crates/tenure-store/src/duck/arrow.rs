@@ -46,13 +46,19 @@ impl<'a> Columns<'a> {
             .ok_or_else(|| self.bad(i))
     }
 
-    /// The texts of a list column's row (NULL items left out).
+    /// The texts of a list column's row (NULL items left out), read from
+    /// the list's offsets into its values (no array sliced per row).
     pub fn texts(&self, list: &ListArray, row: usize) -> Result<Vec<String>> {
-        let items = list.value(row);
-        let items = items
+        let items = list
+            .values()
             .as_string_opt::<i32>()
             .ok_or_else(|| StoreError::Invalid(format!("{}: a list of non-text", self.what)))?;
-        Ok((0..items.len())
+        if list.is_null(row) {
+            return Ok(Vec::new());
+        }
+        let offsets = list.value_offsets();
+        let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
+        Ok((from..to)
             .filter(|&j| items.is_valid(j))
             .map(|j| items.value(j).to_string())
             .collect())

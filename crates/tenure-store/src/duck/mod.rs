@@ -236,6 +236,14 @@ impl Store for DuckStore {
         reports::activity_of(self, period, scope, None, reports::Rows::Full)
     }
 
+    fn user_engagement(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::UserActivity>> {
+        reports::activity_of(self, period, scope, None, reports::Rows::Listing)
+    }
+
     fn user_counts(
         &self,
         period: tenure_core::report::Period,

@@ -434,6 +434,9 @@ fn months_last_sql(to: chrono::NaiveDate) -> String {
 pub(super) enum Rows {
     /// Each user's last activity too, sorted by account and user.
     Full,
+    /// As `Full` without the email, role and seat time (`None`): sorting
+    /// a million users costs less without them.
+    Listing,
     /// The counts alone (no last activity), in no particular order.
     Counts,
     /// Neither (every count 0, no last activity), sorted by account and
@@ -443,6 +446,21 @@ pub(super) enum Rows {
     /// maintain events and `min_social` shares and messages sent (the
     /// engaging ones under those thresholds).
     Engaging { min_research: u64, min_social: u64 },
+}
+
+impl Rows {
+    fn sorted(self) -> bool {
+        matches!(self, Rows::Full | Rows::Listing | Rows::State)
+    }
+
+    fn last(self) -> bool {
+        matches!(self, Rows::Full | Rows::Listing)
+    }
+
+    /// Whether the email, role and seat time are read.
+    fn traits(self) -> bool {
+        !matches!(self, Rows::Listing)
+    }
 }
 
 /// The separator of the ids passed to [`activity_of`] as one parameter.
@@ -475,6 +493,11 @@ pub(super) fn activity_of(
         }
     };
     let end = end_of(period.to);
+    let (email, seat, role) = if rows.traits() {
+        ("email", "epoch_us(seat_assigned_at)", "role")
+    } else {
+        ("NULL::VARCHAR", "NULL::BIGINT", "NULL::VARCHAR")
+    };
     let kind_sum = |kind: &str| format!("sum(events) FILTER (WHERE kind = '{kind}')");
     let sql = format!(
         "WITH {ids} us AS (SELECT * FROM ({users}) WHERE true {keep}),
@@ -486,12 +509,12 @@ pub(super) fn activity_of(
                  WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL {keep} {no_counts}
                  GROUP BY user_id),
          last AS (SELECT * FROM ({last}) WHERE true {keep})
-         SELECT user_id, account_id, groups, email, epoch_us(seat_assigned_at),
+         SELECT user_id, account_id, groups, {email}, {seat},
                 coalesce(consume, 0)::BIGINT, coalesce(login, 0)::BIGINT,
                 coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
                 coalesce(share, 0)::BIGINT, coalesce(message, 0)::BIGINT,
                 coalesce(portal, 0)::BIGINT, coalesce(messages_sent, 0)::BIGINT,
-                epoch_us(last_active_at), licensed, role
+                epoch_us(last_active_at), licensed, {role}
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter} {engaging}
          {order}",
@@ -505,14 +528,12 @@ pub(super) fn activity_of(
         portal = kind_sum("portal"),
         from = text(&period.from.to_string()),
         to = text(&period.to.to_string()),
-        order = match rows {
-            Rows::Full | Rows::State => "ORDER BY account_id NULLS LAST, user_id",
-            Rows::Counts | Rows::Engaging { .. } => "",
+        order = if rows.sorted() {
+            "ORDER BY account_id NULLS LAST, user_id"
+        } else {
+            ""
         },
-        no_counts = match rows {
-            Rows::State => "AND false",
-            Rows::Full | Rows::Counts | Rows::Engaging { .. } => "",
-        },
+        no_counts = if rows == Rows::State { "AND false" } else { "" },
         engaging = match rows {
             Rows::Engaging {
                 min_research,
@@ -521,14 +542,13 @@ pub(super) fn activity_of(
                 "AND coalesce(research, 0) + coalesce(maintain, 0) >= {min_research}
                  AND coalesce(share, 0) + coalesce(messages_sent, 0) >= {min_social}"
             ),
-            Rows::Full | Rows::Counts | Rows::State => String::new(),
+            _ => String::new(),
         },
-        last = match rows {
-            Rows::Full => last_active_sql(store, period.to)?,
+        last = if rows.last() {
+            last_active_sql(store, period.to)?
+        } else {
             // No rows: the join finds no one.
-            Rows::Counts | Rows::State | Rows::Engaging { .. } =>
-                "SELECT NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS last_active_at LIMIT 0"
-                    .to_string(),
+            "SELECT NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS last_active_at LIMIT 0".to_string()
         },
         filter = scope_filter(scope),
     );
@@ -832,6 +852,32 @@ mod tests {
             .map(key)
             .collect();
         assert_eq!(ids, ["u1"]);
+    }
+
+    #[test]
+    fn user_engagement_is_user_activity_without_email_role_and_seat() {
+        let (_dir, store) = store();
+        for scope in [
+            Scope::default(),
+            Scope {
+                all_users: true,
+                ..Scope::default()
+            },
+        ] {
+            let full = store.user_activity(march(), &scope).unwrap();
+            assert!(full.iter().any(|u| u.seat_assigned_at.is_some()));
+            assert!(full.iter().any(|u| u.last_active_at.is_some()));
+            let without: Vec<_> = full
+                .into_iter()
+                .map(|u| crate::UserActivity {
+                    email: None,
+                    role: None,
+                    seat_assigned_at: None,
+                    ..u
+                })
+                .collect();
+            assert_eq!(store.user_engagement(march(), &scope).unwrap(), without);
+        }
     }
 
     #[test]
