@@ -240,7 +240,12 @@ pub struct SqlArgs {
 pub fn sql(args: SqlArgs) -> anyhow::Result<()> {
     let store = DuckStore::open(&args.data)?;
     if args.each {
-        for statement in args.sql.split(";\n").map(str::trim) {
+        // The last statement may end in `;` too.
+        let statements = args
+            .sql
+            .split(";\n")
+            .map(|s| s.trim().trim_end_matches(';'));
+        for statement in statements {
             if statement.is_empty() {
                 continue;
             }
