@@ -567,7 +567,7 @@ pub trait Store: Send {
 
     /// [`Store::user_activity`] without the email, role and seat time
     /// (`None` in every row): what the per-user engagement listing shows,
-    /// and a third cheaper to sort over a million users.
+    /// without columns the sort of a million users would carry.
     fn user_engagement(
         &self,
         period: tenure_core::report::Period,
@@ -641,8 +641,9 @@ pub trait Store: Send {
     /// Per account with a user in `scope` at the end of `period` (users
     /// without an account left out), its seat funnel then and its users
     /// active in `period`, `pending_days` deciding which seats are
-    /// pending; sorted by account. Counted in the store: a report over
-    /// every account reads no user rows.
+    /// pending; sorted by account. `scope.all_users` changes nothing:
+    /// assigned users are the licensed ones, active users any. Counted in
+    /// the store: a report over every account reads no user rows.
     fn account_seats(
         &self,
         period: tenure_core::report::Period,
