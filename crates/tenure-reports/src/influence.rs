@@ -38,23 +38,16 @@ struct Directory {
     domains: HashSet<String>,
 }
 
-/// The users with an account, by account, sorted by id within it. They
-/// come in no particular order: grouping them in a hash map and sorting
-/// each account's few costs less than sorting everyone, and a tree filled
-/// in random order spends its time on cache misses.
+/// The users with an account, by account, in the order given
+/// ([`Store::users_at`] sorts them by account and user).
 fn by_account(users: &[UserActivity]) -> BTreeMap<&str, Vec<&UserActivity>> {
-    let mut per: HashMap<&str, Vec<&UserActivity>> = HashMap::new();
+    let mut per: BTreeMap<&str, Vec<&UserActivity>> = BTreeMap::new();
     for u in users {
         if let Some(account) = u.account_id.as_deref() {
             per.entry(account).or_default().push(u);
         }
     }
-    per.into_iter()
-        .map(|(account, mut members)| {
-            members.sort_unstable_by(|a, b| a.user_id.cmp(&b.user_id));
-            (account, members)
-        })
-        .collect()
+    per
 }
 
 impl Directory {

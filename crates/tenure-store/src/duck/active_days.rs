@@ -3,12 +3,12 @@
 
 use super::DuckStore;
 use super::arrow::{Columns, flag_at, opt_text};
-use super::reports::{end_of, text};
+use super::reports::{end_of, month_of, text};
 use crate::{ActiveDays, Result};
 use chrono::{Datelike, NaiveDate};
 
 pub(super) fn user_active_days(store: &DuckStore, to: NaiveDate) -> Result<Vec<ActiveDays>> {
-    let month = to.with_day(1).unwrap_or(to);
+    let month = month_of(to);
     // Per month, the day bits (the last month's cut after `to`); the first
     // active day is the month plus the lowest bit's index, the last the
     // month plus the highest's.

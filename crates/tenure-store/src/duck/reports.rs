@@ -44,6 +44,11 @@ pub(super) fn is_narrow(scope: &Scope) -> bool {
     !(scope.accounts.is_empty() && scope.groups.is_empty() && scope.users.is_empty())
 }
 
+/// The first day of `day`'s month.
+pub(super) fn month_of(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
 /// The end of day `to` as a SQL timestamp literal (exclusive bound).
 pub(super) fn end_of(to: chrono::NaiveDate) -> String {
     text(&end_of_day(to).format("%Y-%m-%d %H:%M:%S").to_string())
@@ -423,7 +428,7 @@ fn months_last_sql(to: chrono::NaiveDate) -> String {
              WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
                AND kind IN {platform})
          GROUP BY user_id",
-        month = text(&to.with_day(1).unwrap_or(to).to_string()),
+        month = text(&month_of(to).to_string()),
         to = text(&to.to_string()),
         platform = super::rollup::platform_kinds(),
     )
@@ -651,6 +656,17 @@ mod tests {
         (dir, store)
     }
 
+    /// The licensed users, and everyone.
+    fn both_scopes() -> [Scope; 2] {
+        [
+            Scope::default(),
+            Scope {
+                all_users: true,
+                ..Scope::default()
+            },
+        ]
+    }
+
     fn march() -> Period {
         Period {
             from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
@@ -858,13 +874,7 @@ mod tests {
     #[test]
     fn user_engagement_is_user_activity_without_email_role_and_seat() {
         let (_dir, store) = store();
-        for scope in [
-            Scope::default(),
-            Scope {
-                all_users: true,
-                ..Scope::default()
-            },
-        ] {
+        for scope in both_scopes() {
             let full = store.user_activity(march(), &scope).unwrap();
             assert!(full.iter().any(|u| u.seat_assigned_at.is_some()));
             assert!(full.iter().any(|u| u.last_active_at.is_some()));
@@ -884,13 +894,7 @@ mod tests {
     #[test]
     fn users_at_are_user_activity_without_any_activity() {
         let (_dir, store) = store();
-        for scope in [
-            Scope::default(),
-            Scope {
-                all_users: true,
-                ..Scope::default()
-            },
-        ] {
+        for scope in both_scopes() {
             let full = store.user_activity(march(), &scope).unwrap();
             assert!(full.iter().any(|u| u.counts != KindCounts::default()));
             let without: Vec<_> = full

@@ -4,7 +4,7 @@
 
 use super::DuckStore;
 use super::arrow::{Columns, opt_int, opt_text};
-use super::reports::{end_of, last_active_sql, scope_filter, text};
+use super::reports::{end_of, last_active_sql, month_of, scope_filter, text};
 use crate::{AccountSeats, PendingSeat, Result, Scope};
 use chrono::{Datelike, Months, NaiveDate};
 use tenure_core::report::Period;
@@ -16,11 +16,6 @@ fn everyone(scope: &Scope) -> Scope {
         all_users: true,
         ..scope.clone()
     }
-}
-
-/// The first day of `day`'s month.
-fn month_of(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).unwrap_or(day)
 }
 
 /// The months `period` touches, each with the bits of its days that fall
