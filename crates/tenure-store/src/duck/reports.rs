@@ -656,15 +656,17 @@ mod tests {
         (dir, store)
     }
 
+    /// Every user, licensed or not.
+    fn everyone() -> Scope {
+        Scope {
+            all_users: true,
+            ..Scope::default()
+        }
+    }
+
     /// The licensed users, and everyone.
     fn both_scopes() -> [Scope; 2] {
-        [
-            Scope::default(),
-            Scope {
-                all_users: true,
-                ..Scope::default()
-            },
-        ]
+        [Scope::default(), everyone()]
     }
 
     fn march() -> Period {
@@ -736,10 +738,7 @@ mod tests {
     #[test]
     fn user_counts_are_user_activity_without_the_last_activity() {
         let (_dir, store) = store();
-        let everyone = Scope {
-            all_users: true,
-            ..Scope::default()
-        };
+        let everyone = everyone();
         for period in [march(), march().previous()] {
             let full = store.user_activity(period, &everyone).unwrap();
             assert!(full.iter().any(|u| u.last_active_at.is_some()));
@@ -766,10 +765,7 @@ mod tests {
     #[test]
     fn achievements_count_the_same_past_the_bit_mask_and_in_a_narrow_scope() {
         let (_dir, store) = store();
-        let everyone = Scope {
-            all_users: true,
-            ..Scope::default()
-        };
+        let everyone = everyone();
         let defaults = tenure_core::rules::Achievement::defaults();
         let counted = store
             .user_achievements(march().to, &everyone, &defaults)
@@ -839,10 +835,7 @@ mod tests {
     #[test]
     fn engaging_users_are_the_user_counts_engaging_under_the_thresholds() {
         let (_dir, store) = store();
-        let everyone = Scope {
-            all_users: true,
-            ..Scope::default()
-        };
+        let everyone = everyone();
         let key = |u: &crate::UserActivity| u.user_id.clone();
         let mut all = store.user_counts(march(), &everyone).unwrap();
         all.sort_by_key(key);
@@ -928,10 +921,7 @@ mod tests {
                 Dedup::Done,
             )
             .unwrap();
-        let all = Scope {
-            all_users: true,
-            ..Scope::default()
-        };
+        let all = everyone();
         let ids: Vec<String> = store
             .user_activity(march(), &all)
             .unwrap()
@@ -982,15 +972,7 @@ mod tests {
     #[test]
     fn user_activity_matches_a_recomputation_from_raw_events() {
         let (_dir, store) = store();
-        let rows = store
-            .user_activity(
-                march(),
-                &Scope {
-                    all_users: true,
-                    ..Scope::default()
-                },
-            )
-            .unwrap();
+        let rows = store.user_activity(march(), &everyone()).unwrap();
         for r in rows {
             let raw = store
                 .strings(&format!(
