@@ -535,6 +535,33 @@ pub struct NewKey {
     pub created_at: DateTime<Utc>,
 }
 
+/// A JSONL file for [`Store::stage_ndjson`].
+#[derive(Debug, Clone)]
+pub struct NdjsonFile {
+    pub path: std::path::PathBuf,
+    pub gzip: bool,
+    pub max_message_bytes: usize,
+    /// Event name -> activity kind (the taxonomy); other names: `other`.
+    pub kinds: Vec<(String, String)>,
+    /// The received time of a message that states no time at all.
+    pub imported_at: DateTime<Utc>,
+}
+
+/// What [`Store::stage_ndjson`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NdjsonStaged {
+    /// Messages read (one per non-blank line).
+    pub records: u64,
+    /// Track calls added.
+    pub tracks: u64,
+    /// The other calls, in file order, each as a JSON object of the
+    /// fields the message parser reads.
+    pub others: Vec<String>,
+    /// Whether the store held no events before: the others' ids are then
+    /// known to be new (every id in the file is distinct).
+    pub empty: bool,
+}
+
 /// The store. One value per thread: [`Store::reader`] gives another handle
 /// on the same data for a second thread.
 pub trait Store: Send {
@@ -552,6 +579,17 @@ pub trait Store: Send {
     /// itself). They skip the anti-join that [`Dedup::AgainstAll`] rows get
     /// at commit; rows staged after them are still checked against them.
     fn stage_new(&mut self, batch: &WriteBatch) -> Result<()>;
+
+    /// Adds the track calls of a Segment-format JSONL file to the open
+    /// write, read by the engine itself (an import's fast path), and hands
+    /// back the other calls for the caller to parse. `None` (nothing
+    /// added) when any line is outside what the engine maps exactly onto
+    /// the message parser's rules, or the engine has no such reader: the
+    /// caller then parses the whole file.
+    fn stage_ndjson(&mut self, file: &NdjsonFile) -> Result<Option<NdjsonStaged>> {
+        let _ = file;
+        Ok(None)
+    }
 
     /// Adds the events stored since the last refresh to the rollups that
     /// reports read; returns how many events that was.

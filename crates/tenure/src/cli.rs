@@ -185,6 +185,13 @@ pub enum ImportCommand {
         /// Files to import, each in one transaction.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Read every line with Tenure's own message parser, as the HTTP
+        /// API does, and keep `properties`, `context` and `traits` byte
+        /// for byte as sent. Without it, DuckDB's JSON reader takes the
+        /// track calls of files it maps exactly (faster), storing those
+        /// objects minified and numbers in their shortest form.
+        #[arg(long)]
+        exact: bool,
     },
     /// Accounts: id, name, plan, mrr, seats_purchased, renewal_date,
     /// archived, has_portal_access, csm_owner, created_at; other columns

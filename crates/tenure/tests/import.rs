@@ -112,6 +112,36 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
     );
 }
 
+/// DuckDB's reader takes the track calls of a clean file and stores their
+/// objects minified; `--exact` reads every line with Tenure's parser and
+/// keeps them as sent.
+#[test]
+fn exact_imports_keep_objects_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prices.jsonl");
+    write(
+        &file,
+        "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"E\",\"messageId\":\"a\",\"properties\":{ \"price\": 1.50 }}\n",
+    );
+    for (flag, want) in [
+        (None, r#"{"price":1.5}"#),
+        (Some("--exact"), r#"{ "price": 1.50 }"#),
+    ] {
+        let data = dir.path().join(format!("data-{flag:?}"));
+        let mut args = vec!["import", "events", "--data", data.to_str().unwrap()];
+        args.extend(flag);
+        args.push(file.to_str().unwrap());
+        let (ok, out, err) = tenure(&args);
+        assert!(ok, "{err}");
+        assert!(out.contains("1 events stored"), "{out}");
+        assert_eq!(
+            rows(&data, "SELECT properties FROM events"),
+            [[want]],
+            "{flag:?}"
+        );
+    }
+}
+
 /// Files of several megabytes are parsed in blocks on several threads: every
 /// line is stored once, in file order for account resolution, and an error
 /// deep in the file still names its exact line.

@@ -12,6 +12,7 @@ mod changes;
 mod fits;
 mod health;
 mod keys;
+mod ndjson;
 mod outbox;
 mod playbooks;
 mod productivity;
@@ -205,6 +206,10 @@ fn utc(micros: Option<i64>) -> Option<DateTime<Utc>> {
 impl Store for DuckStore {
     fn begin_write(&mut self, dedup: Dedup) -> Result<()> {
         write::begin(self, dedup)
+    }
+
+    fn stage_ndjson(&mut self, file: &crate::NdjsonFile) -> Result<Option<crate::NdjsonStaged>> {
+        self.ndjson(file)
     }
 
     fn stage(&mut self, batch: &WriteBatch) -> Result<()> {

@@ -27,6 +27,21 @@ pub(super) struct Pending {
     events_staged: u64,
 }
 
+impl Pending {
+    pub(super) fn write_no(&self) -> i64 {
+        self.write_no
+    }
+
+    /// Counts events added by SQL: straight into `events`, or staged.
+    pub(super) fn add_events(&mut self, n: u64, direct: bool) {
+        if direct {
+            self.events_direct += n;
+        } else {
+            self.events_staged += n;
+        }
+    }
+}
+
 pub(super) fn begin(store: &mut DuckStore, dedup: Dedup) -> Result<()> {
     if store.pending.is_some() {
         return Err(StoreError::Invalid("a write is already open".into()));

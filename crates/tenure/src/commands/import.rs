@@ -9,7 +9,7 @@ use std::time::Instant;
 use tenure_core::Entity;
 use tenure_core::config::Overrides;
 use tenure_ingest::Limits;
-use tenure_ingest::import::{ImportSummary, import_csv, import_events};
+use tenure_ingest::import::{ImportSummary, Reader, import_csv, import_events_by};
 use tenure_store::Store;
 
 fn bar(path: &Path) -> ProgressBar {
@@ -41,7 +41,11 @@ fn report(summary: &ImportSummary, started: Instant) {
 
 pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
-        ImportCommand::Events { store, files } => {
+        ImportCommand::Events {
+            store,
+            files,
+            exact,
+        } => {
             let config = load_config(&store, Overrides::default())?;
             let mut store = open_store(&config)?;
             store.sync_taxonomy(&config.taxonomy)?;
@@ -53,13 +57,18 @@ pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
                 let started = Instant::now();
                 let progress = bar(file);
                 let ticker = progress.clone();
-                let summary = import_events(
+                let summary = import_events_by(
                     &mut store,
                     file,
                     &config.taxonomy,
                     limits,
                     chrono::Utc::now(),
                     Box::new(move |n| ticker.inc(n)),
+                    if exact {
+                        Reader::Parser
+                    } else {
+                        Reader::Engine
+                    },
                 );
                 progress.finish_and_clear();
                 report(&summary?, started);

@@ -3,9 +3,11 @@
 //!
 //! Each file is one transaction: a bad line stops the import with an error
 //! naming the file, the line and the field, and nothing of that file is
-//! kept. Events go through the same parser as the HTTP API; re-importing a
-//! file adds nothing (ids already stored are skipped, and events without a
-//! `messageId` get one from their content).
+//! kept. Events are stored as the HTTP API's parser reads them: either it
+//! reads every line, or, for a file the store's engine maps exactly, the
+//! engine reads the track calls itself (see [`engine`]) and the parser the
+//! rest. Re-importing a file adds nothing (ids already stored are skipped,
+//! and events without a `messageId` get one from their content).
 
 use crate::dedup::{Fingerprint, PassThrough};
 use crate::resolve::{Pending, UserAccounts};
@@ -23,6 +25,8 @@ use tenure_core::model::Entity;
 use tenure_core::time::parse_timestamp;
 use tenure_core::{EntityChange, Taxonomy, traits};
 use tenure_store::{Dedup, Store, StoreError, WriteBatch};
+
+mod engine;
 
 /// Rows staged per call into the store while a file streams through.
 const CHUNK: usize = 10_000;
@@ -146,16 +150,58 @@ pub fn import_events(
     imported_at: DateTime<Utc>,
     progress: Box<dyn FnMut(u64) + Send>,
 ) -> Result<ImportSummary, ImportError> {
-    let source = Source::Import { imported_at };
-    let summary = import_jsonl(
+    import_events_by(
         store,
         path,
         taxonomy,
         limits,
-        source,
+        imported_at,
         progress,
-        DIRECT_IDS_CAP,
-    )?;
+        Reader::Engine,
+    )
+}
+
+/// Who reads an events file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The store's own reader when the file allows (see
+    /// [`Store::stage_ndjson`]), else the parser.
+    Engine,
+    /// The parser, line by line, always.
+    Parser,
+}
+
+/// [`import_events`], with the reader chosen.
+pub fn import_events_by(
+    store: &mut dyn Store,
+    path: &Path,
+    taxonomy: &Taxonomy,
+    limits: Limits,
+    imported_at: DateTime<Utc>,
+    mut progress: Box<dyn FnMut(u64) + Send>,
+    reader: Reader,
+) -> Result<ImportSummary, ImportError> {
+    let source = Source::Import { imported_at };
+    let fast = match reader {
+        Reader::Engine => engine::engine_import(store, path, taxonomy, limits, imported_at)?,
+        Reader::Parser => None,
+    };
+    let summary = match fast {
+        Some(summary) => {
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+            progress(bytes);
+            summary
+        }
+        None => import_jsonl(
+            store,
+            path,
+            taxonomy,
+            limits,
+            source,
+            progress,
+            DIRECT_IDS_CAP,
+        )?,
+    };
     store
         .refresh_rollups()
         .map_err(|source| ImportError::Store {
