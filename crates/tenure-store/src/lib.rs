@@ -585,9 +585,15 @@ pub trait Store: Send {
     /// back the other calls for the caller to parse. `None` (nothing
     /// added) when any line is outside what the engine maps exactly onto
     /// the message parser's rules, or the engine has no such reader: the
-    /// caller then parses the whole file.
-    fn stage_ndjson(&mut self, file: &NdjsonFile) -> Result<Option<NdjsonStaged>> {
-        let _ = file;
+    /// caller then parses the whole file. `read` hears, from another
+    /// thread, how much of the file has been read (0 to 1, never going
+    /// back), ending with 1 once it all has.
+    fn stage_ndjson(
+        &mut self,
+        file: &NdjsonFile,
+        read: &(dyn Fn(f64) + Sync),
+    ) -> Result<Option<NdjsonStaged>> {
+        let _ = (file, read);
         Ok(None)
     }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Mutex;
 use tenure_core::Taxonomy;
 use tenure_store::{Dedup, NdjsonFile, Store, WriteBatch};
 
@@ -23,6 +24,7 @@ pub(super) fn engine_import(
     taxonomy: &Taxonomy,
     limits: Limits,
     imported_at: DateTime<Utc>,
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Option<ImportSummary>, ImportError> {
     let store_err = |source| ImportError::Store {
         file: path.to_path_buf(),
@@ -41,7 +43,19 @@ pub(super) fn engine_import(
     };
     let accounts = UserAccounts::load(store).map_err(store_err)?;
     store.begin_write(Dedup::AgainstAll).map_err(store_err)?;
-    let staged = match store.stage_ndjson(&file) {
+    // The engine's estimate of the file read, as bytes for the caller's bar.
+    let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+    let reported = Mutex::new((progress, 0u64));
+    let read = |fraction: f64| {
+        let mut guard = reported.lock().unwrap_or_else(|e| e.into_inner());
+        let (progress, done) = &mut *guard;
+        let now = ((fraction * bytes as f64) as u64).min(bytes);
+        if now > *done {
+            progress(now - *done);
+            *done = now;
+        }
+    };
+    let staged = match store.stage_ndjson(&file, &read) {
         Ok(Some(staged)) => staged,
         Ok(None) => {
             store.abort_write().map_err(store_err)?;

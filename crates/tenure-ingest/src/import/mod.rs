@@ -182,25 +182,44 @@ pub fn import_events_by(
     reader: Reader,
 ) -> Result<ImportSummary, ImportError> {
     let source = Source::Import { imported_at };
+    // Bytes the engine's read has shown on the caller's bar.
+    let mut shown = 0u64;
     let fast = match reader {
-        Reader::Engine => engine::engine_import(store, path, taxonomy, limits, imported_at)?,
+        Reader::Engine => {
+            let mut counted = |n: u64| {
+                shown += n;
+                progress(n);
+            };
+            engine::engine_import(store, path, taxonomy, limits, imported_at, &mut counted)?
+        }
         Reader::Parser => None,
     };
     let summary = match fast {
         Some(summary) => {
             let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
-            progress(bytes);
+            progress(bytes.saturating_sub(shown));
             summary
         }
-        None => import_jsonl(
-            store,
-            path,
-            taxonomy,
-            limits,
-            source,
-            progress,
-            DIRECT_IDS_CAP,
-        )?,
+        None => {
+            // The parser reads the file again: its first bytes are shown.
+            let mut skip = shown;
+            let progress = Box::new(move |n: u64| {
+                let skipped = n.min(skip);
+                skip -= skipped;
+                if n > skipped {
+                    progress(n - skipped);
+                }
+            });
+            import_jsonl(
+                store,
+                path,
+                taxonomy,
+                limits,
+                source,
+                progress,
+                DIRECT_IDS_CAP,
+            )?
+        }
     };
     store
         .refresh_rollups()

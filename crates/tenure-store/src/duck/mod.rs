@@ -208,8 +208,12 @@ impl Store for DuckStore {
         write::begin(self, dedup)
     }
 
-    fn stage_ndjson(&mut self, file: &crate::NdjsonFile) -> Result<Option<crate::NdjsonStaged>> {
-        self.ndjson(file)
+    fn stage_ndjson(
+        &mut self,
+        file: &crate::NdjsonFile,
+        read: &(dyn Fn(f64) + Sync),
+    ) -> Result<Option<crate::NdjsonStaged>> {
+        self.ndjson(file, read)
     }
 
     fn stage(&mut self, batch: &WriteBatch) -> Result<()> {

@@ -14,6 +14,8 @@
 
 use super::{DuckStore, reports::text};
 use crate::{NdjsonFile, NdjsonStaged, Result, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// The top-level fields read, each as `JSON` (absent: `NULL`).
 const FIELDS: &[&str] = &[
@@ -91,7 +93,11 @@ const TRACK: &str = "coalesce(type::VARCHAR, '') = '\"track\"'";
 
 impl DuckStore {
     /// See [`crate::Store::stage_ndjson`].
-    pub(super) fn ndjson(&mut self, file: &NdjsonFile) -> Result<Option<NdjsonStaged>> {
+    pub(super) fn ndjson(
+        &mut self,
+        file: &NdjsonFile,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<Option<NdjsonStaged>> {
         let write_no =
             self.pending.as_ref().map(|p| p.write_no()).ok_or_else(|| {
                 StoreError::Invalid("stage_ndjson called without begin_write".into())
@@ -99,7 +105,7 @@ impl DuckStore {
         // The reader's rows in file order: `rowid` is the line order.
         self.conn
             .execute_batch("SET preserve_insertion_order = true")?;
-        let read = self.read_ndjson(file);
+        let read = self.watched(progress, |store| store.read_ndjson(file));
         // A failed read aborts the transaction; the setting is the
         // connection's and can still be put back.
         let reset = self
@@ -113,10 +119,44 @@ impl DuckStore {
             return Ok(None);
         }
         reset?;
+        progress(1.0);
         let staged = self.stage_rows(file, write_no)?;
         self.conn
             .execute_batch("DROP TABLE IF EXISTS ndjson_rows; DROP TABLE IF EXISTS ndjson_kinds")?;
         Ok(staged)
+    }
+
+    /// Runs `work` while another thread passes DuckDB's estimate of how far
+    /// the running query has got to `progress` every 100 ms.
+    fn watched<T>(
+        &self,
+        progress: &(dyn Fn(f64) + Sync),
+        work: impl FnOnce(&Self) -> Result<T>,
+    ) -> Result<T> {
+        self.conn.set_query_progress_tracking(true)?;
+        let handle = self.conn.progress_handle();
+        let done = AtomicBool::new(false);
+        let result = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut best = 0.0;
+                while !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if let Some(pct) = handle.query_progress().percentage()
+                        && pct / 100.0 > best
+                    {
+                        best = (pct / 100.0).min(1.0);
+                        progress(best);
+                    }
+                }
+            });
+            let result = work(self);
+            done.store(true, Ordering::Relaxed);
+            result
+        });
+        // After a failed query, in an aborted transaction, this may fail
+        // too: tracking then stays on, which costs nothing noticeable.
+        let _ = self.conn.set_query_progress_tracking(false);
+        result
     }
 
     /// Reads the file into `ndjson_rows`, typed as it is read: per message

@@ -107,6 +107,7 @@ fn same_both_ways(text: &str, events: bool, gzip: bool) -> Result<bool, TestCase
             &Taxonomy::default(),
             Limits::default(),
             imported_at(),
+            &mut |_| {},
         )
         .map_err(|e| e.to_string());
         matches!(found, Ok(Some(_)))
@@ -425,4 +426,65 @@ fn the_engine_stores_objects_minified_and_the_parser_as_sent() {
     };
     assert_eq!(stored(Reader::Engine), [[r#"{"price":1.5}"#]]);
     assert_eq!(stored(Reader::Parser), [[r#"{ "price": 1.50 }"#]]);
+}
+
+/// The bar advances by the file's size exactly once, whether the engine
+/// reads the file or declines it after reading and the parser reads it
+/// again; the engine's read reports fractions that never go back and end
+/// at 1.
+#[test]
+fn progress_adds_up_to_the_file_once_either_way() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tenure_store::{Dedup, NdjsonFile, Store};
+    let clean = numbered(vec![
+        json!({"type": "track", "userId": "u1", "event": "Signed In", "timestamp": "2026-03-01T10:00:00Z"});
+        50
+    ]);
+    let mut spoilt = clean.clone();
+    spoil(&mut spoilt[40], 0);
+    for (messages, taken) in [(clean, true), (spoilt, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.jsonl");
+        let text = jsonl(&messages);
+        std::fs::write(&file, &text).unwrap();
+        let mut store = store(dir.path(), "s", false);
+        let fractions = Mutex::new(Vec::new());
+        store.begin_write(Dedup::AgainstAll).unwrap();
+        let ndjson = NdjsonFile {
+            path: file.clone(),
+            gzip: false,
+            max_message_bytes: 32 * 1024,
+            kinds: Vec::new(),
+            imported_at: imported_at(),
+        };
+        let staged = store
+            .stage_ndjson(&ndjson, &|f| fractions.lock().unwrap().push(f))
+            .unwrap();
+        store.abort_write().unwrap();
+        assert_eq!(staged.is_some(), taken);
+        let fractions = fractions.into_inner().unwrap();
+        assert_eq!(fractions.last(), Some(&1.0), "{fractions:?}");
+        assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+
+        let shown = std::sync::Arc::new(AtomicU64::new(0));
+        let counter = shown.clone();
+        import_events_by(
+            &mut store,
+            &file,
+            &Taxonomy::default(),
+            Limits::default(),
+            imported_at(),
+            Box::new(move |n| {
+                counter.fetch_add(n, Ordering::Relaxed);
+            }),
+            Reader::Engine,
+        )
+        .unwrap();
+        assert_eq!(
+            shown.load(Ordering::Relaxed),
+            text.len() as u64,
+            "taken: {taken}"
+        );
+    }
 }
