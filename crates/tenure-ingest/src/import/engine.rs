@@ -93,12 +93,7 @@ pub(super) fn engine_import(
         return Err(store_err(e));
     }
     let outcome = store.commit_write().map_err(store_err)?;
-    Ok(Some(ImportSummary {
-        file: path.to_path_buf(),
-        records: staged.records,
-        events_stored: outcome.events_written,
-        changes_stored: outcome.changes_written,
-    }))
+    Ok(Some(ImportSummary::of(path, staged.records, &outcome)))
 }
 
 /// Whether the file starts as gzip does.

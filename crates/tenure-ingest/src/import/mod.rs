@@ -24,7 +24,7 @@ use std::sync::{Mutex, mpsc};
 use tenure_core::model::Entity;
 use tenure_core::time::parse_timestamp;
 use tenure_core::{EntityChange, Taxonomy, traits};
-use tenure_store::{Dedup, Store, StoreError, WriteBatch};
+use tenure_store::{Dedup, Store, StoreError, WriteBatch, WriteOutcome};
 
 mod engine;
 
@@ -67,6 +67,17 @@ pub struct ImportSummary {
     pub events_stored: u64,
     /// Trait changes stored now.
     pub changes_stored: u64,
+}
+
+impl ImportSummary {
+    fn of(file: &Path, records: u64, outcome: &WriteOutcome) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            records,
+            events_stored: outcome.events_written,
+            changes_stored: outcome.changes_written,
+        }
+    }
 }
 
 /// Counts bytes as they are read, for progress bars.
@@ -288,12 +299,7 @@ fn import_jsonl(
             result
         })
     })?;
-    Ok(ImportSummary {
-        file: path.to_path_buf(),
-        records,
-        events_stored: outcome.events_written,
-        changes_stored: outcome.changes_written,
-    })
+    Ok(ImportSummary::of(path, records, &outcome))
 }
 
 /// Threads that parse JSONL lines during an import: one per core (this
@@ -672,12 +678,7 @@ pub fn import_csv(
         stage(store, path, &mut batch)?;
         Ok(records)
     })?;
-    Ok(ImportSummary {
-        file: path.to_path_buf(),
-        records,
-        events_stored: outcome.events_written,
-        changes_stored: outcome.changes_written,
-    })
+    Ok(ImportSummary::of(path, records, &outcome))
 }
 
 #[cfg(test)]
