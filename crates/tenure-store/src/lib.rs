@@ -554,9 +554,6 @@ pub struct NdjsonStaged {
     pub records: u64,
     /// Track calls added.
     pub tracks: u64,
-    /// The other calls, in file order, each as a JSON object of the
-    /// fields the message parser reads.
-    pub others: Vec<String>,
     /// Whether the store held no events before: the others' ids are then
     /// known to be new (every id in the file is distinct).
     pub empty: bool,
@@ -582,18 +579,22 @@ pub trait Store: Send {
 
     /// Adds the track calls of a Segment-format JSONL file to the open
     /// write, read by the engine itself (an import's fast path), and hands
-    /// back the other calls for the caller to parse. `None` (nothing
-    /// added) when any line is outside what the engine maps exactly onto
-    /// the message parser's rules, or the engine has no such reader: the
-    /// caller then parses the whole file. `read` hears, from another
-    /// thread, how much of the file has been read (0 to 1, never going
-    /// back), ending with 1 once it all has.
+    /// the other calls to `others`, once, in file order, each as a JSON
+    /// object of the fields the message parser reads: from another thread,
+    /// while the tracks are written, so the caller's parsing overlaps the
+    /// engine's work. `None` (nothing added, `others` not called) when any
+    /// line is outside what the engine maps exactly onto the message
+    /// parser's rules, or the engine has no such reader: the caller then
+    /// parses the whole file. `read` hears, from another thread, how much
+    /// of the file has been read (0 to 1, never going back), ending with 1
+    /// once it all has.
     fn stage_ndjson(
         &mut self,
         file: &NdjsonFile,
         read: &(dyn Fn(f64) + Sync),
+        others: &mut (dyn FnMut(Vec<String>) + Send),
     ) -> Result<Option<NdjsonStaged>> {
-        let _ = (file, read);
+        let _ = (file, read, others);
         Ok(None)
     }
 

@@ -1,6 +1,7 @@
 //! The import fast path (see [`Store::stage_ndjson`]): the store's engine
 //! reads the track calls of a JSONL file it maps exactly, and the other
-//! calls go through the message parser here, in file order.
+//! calls go through the message parser here, in file order, while the
+//! engine writes the tracks.
 
 use super::{ImportError, ImportSummary};
 use crate::resolve::{Pending, UserAccounts};
@@ -13,11 +14,11 @@ use std::sync::Mutex;
 use tenure_core::Taxonomy;
 use tenure_store::{Dedup, NdjsonFile, Store, WriteBatch};
 
-/// The fast path: the store reads the file's track calls itself, this
-/// thread parses the other calls (a few percent of a typical file) in
-/// file order. `None`, with nothing written, when the store declines the
-/// file or any of those calls fails to parse: the parser then reads the
-/// whole file and names the first bad line.
+/// The fast path: the store reads the file's track calls itself, and the
+/// other calls (a few percent of a typical file) are parsed in file order
+/// on another thread while it writes them. `None`, with nothing written,
+/// when the store declines the file or any of those calls fails to parse:
+/// the parser then reads the whole file and names the first bad line.
 pub(super) fn engine_import(
     store: &mut dyn Store,
     path: &Path,
@@ -55,7 +56,28 @@ pub(super) fn engine_import(
             *done = now;
         }
     };
-    let staged = match store.stage_ndjson(&file, &read) {
+    // The others' sizes were checked as the file's lines.
+    let unlimited = Limits {
+        max_message_bytes: usize::MAX,
+        ..limits
+    };
+    let source = Source::Import { imported_at };
+    let mut batch = WriteBatch::default();
+    // False once a message fails to parse.
+    let mut parsed = true;
+    let mut parse = |texts: Vec<String>| {
+        let mut pending = Pending::default();
+        for text in &texts {
+            let Ok(mut message) = parse_line(text, unlimited, taxonomy, source) else {
+                parsed = false;
+                return;
+            };
+            accounts.resolve(&mut message, &mut pending);
+            batch.events.push(message.event);
+            batch.changes.extend(message.changes);
+        }
+    };
+    let staged = match store.stage_ndjson(&file, &read, &mut parse) {
         Ok(Some(staged)) => staged,
         Ok(None) => {
             store.abort_write().map_err(store_err)?;
@@ -66,22 +88,9 @@ pub(super) fn engine_import(
             return Err(store_err(e));
         }
     };
-    // The others' sizes were checked as the file's lines.
-    let unlimited = Limits {
-        max_message_bytes: usize::MAX,
-        ..limits
-    };
-    let source = Source::Import { imported_at };
-    let mut batch = WriteBatch::default();
-    let mut pending = Pending::default();
-    for text in &staged.others {
-        let Ok(mut message) = parse_line(text, unlimited, taxonomy, source) else {
-            store.abort_write().map_err(store_err)?;
-            return Ok(None);
-        };
-        accounts.resolve(&mut message, &mut pending);
-        batch.events.push(message.event);
-        batch.changes.extend(message.changes);
+    if !parsed {
+        store.abort_write().map_err(store_err)?;
+        return Ok(None);
     }
     let written = if staged.empty {
         store.stage_new(&batch)

@@ -212,8 +212,9 @@ impl Store for DuckStore {
         &mut self,
         file: &crate::NdjsonFile,
         read: &(dyn Fn(f64) + Sync),
+        others: &mut (dyn FnMut(Vec<String>) + Send),
     ) -> Result<Option<crate::NdjsonStaged>> {
-        self.ndjson(file, read)
+        self.ndjson(file, read, others)
     }
 
     fn stage(&mut self, batch: &WriteBatch) -> Result<()> {

@@ -9,8 +9,9 @@
 //! and `context` objects, a string `context.groupId` or none. Anything
 //! else (and any read error) leaves the write untouched and returns
 //! `None`, and the caller parses the file itself. The other calls
-//! (identify, group, page, screen, alias) come back, in file order, as
-//! JSON objects of the fields the parser reads, for the caller to parse.
+//! (identify, group, page, screen, alias) go to the caller, in file order,
+//! as JSON objects of the fields the parser reads, to parse on another
+//! thread while the tracks are written.
 
 use super::{DuckStore, reports::text};
 use crate::{NdjsonFile, NdjsonStaged, Result, StoreError};
@@ -97,6 +98,7 @@ impl DuckStore {
         &mut self,
         file: &NdjsonFile,
         progress: &(dyn Fn(f64) + Sync),
+        others: &mut (dyn FnMut(Vec<String>) + Send),
     ) -> Result<Option<NdjsonStaged>> {
         let write_no =
             self.pending.as_ref().map(|p| p.write_no()).ok_or_else(|| {
@@ -120,7 +122,7 @@ impl DuckStore {
         }
         reset?;
         progress(1.0);
-        let staged = self.stage_rows(file, write_no)?;
+        let staged = self.stage_rows(file, write_no, others)?;
         self.conn
             .execute_batch("DROP TABLE IF EXISTS ndjson_rows; DROP TABLE IF EXISTS ndjson_kinds")?;
         Ok(staged)
@@ -233,10 +235,15 @@ impl DuckStore {
         Ok(())
     }
 
-    /// Checks the rows read, then writes the tracks and hands back the
-    /// others; `None` (nothing written) when any row is outside the fast
-    /// path.
-    fn stage_rows(&mut self, file: &NdjsonFile, write_no: i64) -> Result<Option<NdjsonStaged>> {
+    /// Checks the rows read, then writes the tracks while `others` takes
+    /// the other calls; `None` (nothing written) when any row is outside
+    /// the fast path.
+    fn stage_rows(
+        &mut self,
+        file: &NdjsonFile,
+        write_no: i64,
+        others: &mut (dyn FnMut(Vec<String>) + Send),
+    ) -> Result<Option<NdjsonStaged>> {
         // With `records = true` each non-blank line is one row or an error.
         let records = self.count("SELECT count(*) FROM ndjson_rows")? as u64;
         // Every message names its own id, distinct in the file; each track
@@ -272,12 +279,18 @@ impl DuckStore {
                 r.get::<_, bool>(0)
             })?;
         let table = if empty { "events" } else { "import_staging" };
+        let texts = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT other FROM ndjson_rows WHERE NOT track ORDER BY rowid")?;
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?
+        };
         // Segment's timestamp rules as the parser applies them to imports:
         // with `receivedAt` the client's clock skew is corrected; without,
         // the message was received when sent (or stamped).
-        let tracks = self.conn.execute(
-            &format!(
-                "INSERT INTO {table} (message_id, type, user_id, anonymous_id, account_id, event,
+        let insert = format!(
+            "INSERT INTO {table} (message_id, type, user_id, anonymous_id, account_id, event,
                                       kind, properties, traits, context, previous_id, timestamp,
                                       original_timestamp, sent_at, received_at, write_no)
                  SELECT message_id, 'track', user_id, anonymous_id,
@@ -294,23 +307,21 @@ impl DuckStore {
                        FROM ndjson_rows WHERE track) r
                  LEFT JOIN ndjson_kinds k ON k.event = r.event_name
                  LEFT JOIN users u ON r.group_id IS NULL AND u.id = r.user_id",
-                imported = text(&file.imported_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
-            ),
-            [],
-        )? as u64;
+            imported = text(&file.imported_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+        );
+        // The caller parses the others on one core while the engine
+        // writes the tracks.
+        let conn = &self.conn;
+        let tracks = std::thread::scope(|s| {
+            s.spawn(move || others(texts));
+            conn.execute(&insert, [])
+        })? as u64;
         if let Some(p) = self.pending.as_mut() {
             p.add_events(tracks, empty);
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT other FROM ndjson_rows WHERE NOT track ORDER BY rowid")?;
-        let others = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(NdjsonStaged {
             records,
             tracks,
-            others,
             empty,
         }))
     }

@@ -458,11 +458,19 @@ fn progress_adds_up_to_the_file_once_either_way() {
             kinds: Vec::new(),
             imported_at: imported_at(),
         };
+        // The others go to the caller once when the file is taken (none
+        // here), never when it is declined.
+        let mut calls = Vec::new();
         let staged = store
-            .stage_ndjson(&ndjson, &|f| fractions.lock().unwrap().push(f))
+            .stage_ndjson(
+                &ndjson,
+                &|f| fractions.lock().unwrap().push(f),
+                &mut |others| calls.push(others.len()),
+            )
             .unwrap();
         store.abort_write().unwrap();
         assert_eq!(staged.is_some(), taken);
+        assert_eq!(calls, if taken { vec![0] } else { vec![] });
         let fractions = fractions.into_inner().unwrap();
         assert_eq!(fractions.last(), Some(&1.0), "{fractions:?}");
         assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
