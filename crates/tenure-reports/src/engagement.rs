@@ -2,10 +2,9 @@
 //! per account and category).
 
 use crate::{Cell, ReportError, Request, Table};
-use std::collections::{BTreeMap, HashMap};
 use tenure_core::report::Category;
 use tenure_core::time::format_timestamp;
-use tenure_store::{Store, UserActivity};
+use tenure_store::Store;
 
 pub(crate) const USER_COLUMNS: &[&str] = &[
     "user_id",
@@ -48,61 +47,39 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 }
 
 pub(crate) fn summary(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    Ok(summary_of(
-        request,
-        &store.user_counts(request.period, &request.scope)?,
-    ))
-}
-
-/// `engagement-summary` from the users in scope.
-pub(crate) fn summary_of<'a>(
-    request: &Request,
-    users: impl IntoIterator<Item = &'a UserActivity>,
-) -> Table {
-    let mut counts: BTreeMap<Option<String>, [u64; 4]> = BTreeMap::new();
-    for u in users {
-        let slot = counts.entry(u.account_id.clone()).or_default();
-        let i = Category::ALL
-            .iter()
-            .position(|c| *c == request.config.category(&u.counts))
-            .expect("every category is listed");
-        slot[i] += 1;
-    }
+    let config = &request.config;
+    let counts = store.category_counts(
+        request.period,
+        &request.scope,
+        config.engaging_min_research,
+        config.engaging_min_social,
+    )?;
     let mut table = Table::new(&["account_id", "category", "users"]);
-    for (account, per) in counts {
-        for (category, n) in Category::ALL.iter().zip(per) {
+    for account in counts {
+        for (category, n) in Category::ALL.iter().zip(account.users) {
             table.push(vec![
-                account.clone().into(),
+                account.account_id.clone().into(),
                 category.as_str().into(),
                 n.into(),
             ]);
         }
     }
-    table
+    Ok(table)
 }
 
 /// `engagement-flow`: users by their category in the previous period of
 /// equal length (`from`) and in this one (`to`), both in scope now.
 pub(crate) fn flow(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
-    let now = store.user_counts(request.period, &request.scope)?;
-    // Looked up by user in no order: a hash map, not a tree.
-    let before: HashMap<String, Category> = store
-        .user_counts(request.period.previous(), &request.scope)?
-        .into_iter()
-        .map(|u| (u.user_id, request.config.category(&u.counts)))
-        .collect();
-    let mut counts: BTreeMap<(Category, Category), u64> = BTreeMap::new();
-    for u in now {
-        // A user not in scope before (no seat then) counts as dormant then.
-        let from = before.get(&u.user_id).copied().unwrap_or(Category::Dormant);
-        *counts
-            .entry((from, request.config.category(&u.counts)))
-            .or_default() += 1;
-    }
+    let config = &request.config;
+    let counts = store.category_flow(
+        request.period,
+        &request.scope,
+        config.engaging_min_research,
+        config.engaging_min_social,
+    )?;
     let mut table = Table::new(&["from", "to", "users"]);
-    for from in Category::ALL {
-        for to in Category::ALL {
-            let n = counts.get(&(from, to)).copied().unwrap_or(0);
+    for (from, row) in Category::ALL.iter().zip(counts) {
+        for (to, n) in Category::ALL.iter().zip(row) {
             table.push(vec![from.as_str().into(), to.as_str().into(), n.into()]);
         }
     }

@@ -2,20 +2,25 @@
 //! data): the seats funnel, users per level and per category, and the
 //! active rate, all over the same period and scope.
 
-use crate::{ReportError, Request, active_rate, engagement, ratio, run, seats};
+use crate::{ReportError, Request, active_rate, ratio, run, seats};
 use serde_json::{Map, Value, json};
+use tenure_core::report::Category;
 use tenure_store::Store;
 
 pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportError> {
     // The seats and the active rate from one count per account, the
-    // categories from the users in scope (the licensed ones unless the
-    // request asks for all users).
+    // categories of the users in scope (the licensed ones unless the
+    // request asks for all users) counted per account in the store.
     let per_account =
         store.account_seats(request.period, &request.scope, request.config.pending_days)?;
     let seats = seats::accounts_of(store, request, &per_account)?;
-    let users = store.user_counts(request.period, &request.scope)?;
+    let per_category = store.category_counts(
+        request.period,
+        &request.scope,
+        request.config.engaging_min_research,
+        request.config.engaging_min_social,
+    )?;
     let levels = run(store, "levels", request)?;
-    let summary = engagement::summary_of(request, &users);
     let (activated_accounts, active_accounts) =
         active_rate::accounts(store, request, request.period, &per_account)?;
 
@@ -30,11 +35,9 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
         level_counts.insert(level.to_string(), json!(levels.sum(level)));
     }
     let mut categories = Map::new();
-    for row in summary.to_json().as_array().into_iter().flatten() {
-        let name = row["category"].as_str().unwrap_or_default().to_string();
-        let n = row["users"].as_u64().unwrap_or(0);
-        let slot = categories.entry(name).or_insert(json!(0));
-        *slot = json!(slot.as_u64().unwrap_or(0) + n);
+    for (i, category) in Category::ALL.iter().enumerate() {
+        let n: u64 = per_category.iter().map(|a| a.users[i]).sum();
+        categories.insert(category.as_str().to_string(), json!(n));
     }
     Ok(json!({
         "from": request.period.from.to_string(),

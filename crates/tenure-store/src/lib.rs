@@ -559,6 +559,15 @@ pub struct NdjsonStaged {
     pub empty: bool,
 }
 
+/// One account's users per engagement category (see
+/// [`Store::category_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCounts {
+    pub account_id: Option<String>,
+    /// Users in [`tenure_core::report::Category::ALL`] order.
+    pub users: [u64; 4],
+}
+
 /// The store. One value per thread: [`Store::reader`] gives another handle
 /// on the same data for a second thread.
 pub trait Store: Send {
@@ -629,6 +638,31 @@ pub trait Store: Send {
         period: tenure_core::report::Period,
         scope: &Scope,
     ) -> Result<Vec<UserActivity>>;
+
+    /// The users of [`Store::user_counts`] counted per account and
+    /// engagement category in the store, under the thresholds of
+    /// [`tenure_core::report::Category::with_thresholds`], sorted by
+    /// account (users without one first): a summary without a row per
+    /// user leaving the store.
+    fn category_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<CategoryCounts>>;
+
+    /// The users of [`Store::user_counts`] by their category in the
+    /// previous period of equal length (dormant when not in scope at its
+    /// end) and in `period`: `flow[from][to]`, both indices in
+    /// [`tenure_core::report::Category::ALL`] order.
+    fn category_flow(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<[[u64; 4]; 4]>;
 
     /// [`Store::user_counts`] of the users engaging under the thresholds
     /// (at least `min_research` research and maintain events and

@@ -262,6 +262,26 @@ impl Store for DuckStore {
         reports::activity_of(self, period, scope, None, reports::Rows::Counts)
     }
 
+    fn category_counts(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<Vec<crate::CategoryCounts>> {
+        reports::category_counts(self, period, scope, min_research, min_social)
+    }
+
+    fn category_flow(
+        &self,
+        period: tenure_core::report::Period,
+        scope: &crate::Scope,
+        min_research: u64,
+        min_social: u64,
+    ) -> Result<[[u64; 4]; 4]> {
+        reports::category_flow(self, period, scope, min_research, min_social)
+    }
+
     fn engaging_users(
         &self,
         period: tenure_core::report::Period,

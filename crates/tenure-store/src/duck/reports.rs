@@ -481,10 +481,57 @@ pub(super) fn activity_of(
     only: Option<&[String]>,
     rows: Rows,
 ) -> Result<Vec<UserActivity>> {
+    if matches!(only, Some([])) {
+        return Ok(Vec::new());
+    }
+    let (sql, params) = activity_sql(store, period, scope, only, rows)?;
+    // Read as Arrow batches: a report over every user fetches hundreds of
+    // thousands of rows, which row-by-row access makes the slowest part.
+    let mut stmt = store.conn.prepare(&sql)?;
+    let mut out = Vec::new();
+    for batch in stmt.query_arrow(duckdb::params_from_iter(&params))? {
+        let c = Columns {
+            batch: &batch,
+            what: "user_activity",
+        };
+        let (user, account, email) = (c.text(0)?, c.text(1)?, c.text(3)?);
+        let groups = c.list(2)?;
+        let (seat, last) = (c.int(4)?, c.int(13)?);
+        let counts: Vec<_> = (5..=12).map(|i| c.int(i)).collect::<Result<_>>()?;
+        let licensed = c.flag(14)?;
+        let role = c.text(15)?;
+        for row in 0..batch.num_rows() {
+            out.push(UserActivity {
+                user_id: user.value(row).to_string(),
+                account_id: opt_text(account, row),
+                groups: c.texts(groups, row)?,
+                email: opt_text(email, row),
+                role: opt_text(role, row),
+                seat_assigned_at: utc(opt_int(seat, row)),
+                counts: kind_counts(&counts, 0, row),
+                last_active_at: utc(opt_int(last, row)),
+                licensed: flag_at(licensed, row),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The query [`activity_of`] reads and its parameters: one row per user
+/// in scope, `user_id, account_id, groups, email, seat (µs), consume,
+/// login, research, maintain, share, message, portal, messages_sent, last
+/// active (µs), licensed, role`, the counts named as the
+/// [`tenure_core::report::KindCounts`] fields.
+fn activity_sql(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    only: Option<&[String]>,
+    rows: Rows,
+) -> Result<(String, Vec<String>)> {
     let mut params: Vec<String> = Vec::new();
     let (ids, keep) = match only {
         None => ("", ""),
-        Some([]) => return Ok(Vec::new()),
         Some(ids) => {
             if let Some(bad) = ids.iter().find(|id| id.contains(ID_SEPARATOR)) {
                 return Err(crate::StoreError::Invalid(format!(
@@ -516,10 +563,12 @@ pub(super) fn activity_of(
                  GROUP BY user_id),
          last AS (SELECT * FROM ({last}) WHERE true {keep})
          SELECT user_id, account_id, groups, {email}, {seat},
-                coalesce(consume, 0)::BIGINT, coalesce(login, 0)::BIGINT,
-                coalesce(research, 0)::BIGINT, coalesce(maintain, 0)::BIGINT,
-                coalesce(share, 0)::BIGINT, coalesce(message, 0)::BIGINT,
-                coalesce(portal, 0)::BIGINT, coalesce(messages_sent, 0)::BIGINT,
+                coalesce(consume, 0)::BIGINT AS consume, coalesce(login, 0)::BIGINT AS login,
+                coalesce(research, 0)::BIGINT AS research,
+                coalesce(maintain, 0)::BIGINT AS maintain,
+                coalesce(share, 0)::BIGINT AS share, coalesce(message, 0)::BIGINT AS message,
+                coalesce(portal, 0)::BIGINT AS portal,
+                coalesce(messages_sent, 0)::BIGINT AS messages_sent,
                 epoch_us(last_active_at), licensed, {role}
          FROM us LEFT JOIN act USING (user_id) LEFT JOIN last USING (user_id)
          WHERE {filter} {engaging}
@@ -558,36 +607,88 @@ pub(super) fn activity_of(
         },
         filter = scope_filter(scope),
     );
-    // Read as Arrow batches: a report over every user fetches hundreds of
-    // thousands of rows, which row-by-row access makes the slowest part.
+    Ok((sql, params))
+}
+
+/// [`tenure_core::report::Category::with_thresholds`] in SQL, on a row
+/// of [`activity_sql`]: the category's index in
+/// [`tenure_core::report::Category::ALL`].
+fn category_sql(min_research: u64, min_social: u64) -> String {
+    format!(
+        "CASE WHEN research + maintain >= {min_research} AND share + messages_sent >= {min_social}
+                   THEN 0
+              WHEN login + research + maintain + share + message + portal >= 1 THEN 1
+              WHEN consume >= 1 THEN 2
+              ELSE 3 END"
+    )
+}
+
+/// See [`crate::Store::category_counts`].
+pub(super) fn category_counts(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    min_research: u64,
+    min_social: u64,
+) -> Result<Vec<crate::CategoryCounts>> {
+    let (users, params) = activity_sql(store, period, scope, None, Rows::Counts)?;
+    let sql = format!(
+        "SELECT account_id, {category} AS category, count(*) FROM ({users}) GROUP BY ALL",
+        category = category_sql(min_research, min_social)
+    );
     let mut stmt = store.conn.prepare(&sql)?;
-    let mut out = Vec::new();
-    for batch in stmt.query_arrow(duckdb::params_from_iter(&params))? {
-        let c = Columns {
-            batch: &batch,
-            what: "user_activity",
-        };
-        let (user, account, email) = (c.text(0)?, c.text(1)?, c.text(3)?);
-        let groups = c.list(2)?;
-        let (seat, last) = (c.int(4)?, c.int(13)?);
-        let counts: Vec<_> = (5..=12).map(|i| c.int(i)).collect::<Result<_>>()?;
-        let licensed = c.flag(14)?;
-        let role = c.text(15)?;
-        for row in 0..batch.num_rows() {
-            out.push(UserActivity {
-                user_id: user.value(row).to_string(),
-                account_id: opt_text(account, row),
-                groups: c.texts(groups, row)?,
-                email: opt_text(email, row),
-                role: opt_text(role, row),
-                seat_assigned_at: utc(opt_int(seat, row)),
-                counts: kind_counts(&counts, 0, row),
-                last_active_at: utc(opt_int(last, row)),
-                licensed: flag_at(licensed, row),
-            });
-        }
+    let rows = stmt.query_map(duckdb::params_from_iter(&params), |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut per: std::collections::BTreeMap<Option<String>, [u64; 4]> = Default::default();
+    for row in rows {
+        let (account, category, users) = row?;
+        per.entry(account).or_default()[category as usize] = users as u64;
     }
-    Ok(out)
+    Ok(per
+        .into_iter()
+        .map(|(account_id, users)| crate::CategoryCounts { account_id, users })
+        .collect())
+}
+
+/// See [`crate::Store::category_flow`].
+pub(super) fn category_flow(
+    store: &DuckStore,
+    period: Period,
+    scope: &Scope,
+    min_research: u64,
+    min_social: u64,
+) -> Result<[[u64; 4]; 4]> {
+    let (now, mut params) = activity_sql(store, period, scope, None, Rows::Counts)?;
+    let (was, more) = activity_sql(store, period.previous(), scope, None, Rows::Counts)?;
+    params.extend(more);
+    let category = category_sql(min_research, min_social);
+    // A user not in scope at the previous period's end (no seat then)
+    // counts as dormant then.
+    let sql = format!(
+        "SELECT coalesce(w.category, 3), n.category, count(*)
+         FROM (SELECT user_id, {category} AS category FROM ({now})) n
+         LEFT JOIN (SELECT user_id, {category} AS category FROM ({was})) w USING (user_id)
+         GROUP BY ALL"
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map(duckdb::params_from_iter(&params), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut flow = [[0u64; 4]; 4];
+    for row in rows {
+        let (from, to, users) = row?;
+        flow[from as usize][to as usize] = users as u64;
+    }
+    Ok(flow)
 }
 
 #[cfg(test)]
@@ -760,6 +861,69 @@ mod tests {
             });
             assert_eq!(counts, without);
         }
+    }
+
+    /// The category index of `counts` under the thresholds, in Rust.
+    fn category(counts: &KindCounts, research: u64, social: u64) -> usize {
+        let c = tenure_core::report::Category::with_thresholds(counts, research, social);
+        tenure_core::report::Category::ALL
+            .iter()
+            .position(|x| *x == c)
+            .unwrap()
+    }
+
+    #[test]
+    fn category_counts_and_flow_are_user_counts_categorised_in_rust() {
+        let (_dir, store) = store();
+        let january = Period {
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        // January's previous period is before anyone had a seat.
+        for period in [march(), march().previous(), january] {
+            for scope in both_scopes() {
+                for (research, social) in [(0, 0), (1, 2), (1, 1), (2, 0), (0, 3)] {
+                    let users = store.user_counts(period, &scope).unwrap();
+                    let mut expected: std::collections::BTreeMap<Option<String>, [u64; 4]> =
+                        Default::default();
+                    for u in &users {
+                        let i = category(&u.counts, research, social);
+                        expected.entry(u.account_id.clone()).or_default()[i] += 1;
+                        seen.insert(i);
+                    }
+                    let counts = store
+                        .category_counts(period, &scope, research, social)
+                        .unwrap();
+                    let counts: Vec<_> = counts
+                        .into_iter()
+                        .map(|c| (c.account_id, c.users))
+                        .collect();
+                    assert_eq!(counts, expected.into_iter().collect::<Vec<_>>());
+
+                    let before: std::collections::HashMap<String, usize> = store
+                        .user_counts(period.previous(), &scope)
+                        .unwrap()
+                        .into_iter()
+                        .map(|u| (u.user_id, category(&u.counts, research, social)))
+                        .collect();
+                    let mut flow = [[0u64; 4]; 4];
+                    for u in &users {
+                        let from = before.get(&u.user_id).copied().unwrap_or(3);
+                        flow[from][category(&u.counts, research, social)] += 1;
+                    }
+                    assert_eq!(
+                        store
+                            .category_flow(period, &scope, research, social)
+                            .unwrap(),
+                        flow,
+                        "{period:?} {scope:?} {research} {social}"
+                    );
+                }
+            }
+        }
+        // Every category came up.
+        assert_eq!(seen.len(), 4);
     }
 
     #[test]
