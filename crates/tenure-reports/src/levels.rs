@@ -32,9 +32,15 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
 }
 
 pub(crate) fn accounts(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
+    // Users per account and number of achievements, counted in the store.
+    let counts = store.achievement_counts(
+        request.period.to,
+        &request.scope,
+        &request.config.achievements,
+    )?;
     let mut per: BTreeMap<Option<String>, [u64; 5]> = BTreeMap::new();
-    for (_, account, n) in per_user(store, request)? {
-        per.entry(account).or_default()[request.config.level_index(n)] += 1;
+    for (account, n, users) in counts {
+        per.entry(account).or_default()[request.config.level_index(n)] += users;
     }
     let mut columns = vec!["account_id"];
     columns.extend(LEVELS);

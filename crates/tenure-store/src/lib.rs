@@ -821,6 +821,16 @@ pub trait Store: Send {
         achievements: &[tenure_core::rules::Achievement],
     ) -> Result<Vec<(String, Option<String>, u64)>>;
 
+    /// [`Store::user_achievements`] counted in the store: per account
+    /// (users without one first) and number of achievements reached, in
+    /// that order, how many users reached it, without a row per user.
+    fn achievement_counts(
+        &self,
+        to: chrono::NaiveDate,
+        scope: &Scope,
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<(Option<String>, u64, u64)>>;
+
     /// Messages sent and accepted, unique connections and shares in
     /// `period` of the users in `scope` (their state at the period's end),
     /// one row per user, group or account, sorted by account and key.

@@ -407,6 +407,15 @@ impl Store for DuckStore {
         reports::user_achievements(self, to, scope, achievements)
     }
 
+    fn achievement_counts(
+        &self,
+        to: chrono::NaiveDate,
+        scope: &crate::Scope,
+        achievements: &[tenure_core::rules::Achievement],
+    ) -> Result<Vec<(Option<String>, u64, u64)>> {
+        reports::achievement_counts(self, to, scope, achievements)
+    }
+
     fn productivity(
         &self,
         period: tenure_core::report::Period,

@@ -324,31 +324,9 @@ pub(super) fn user_achievements(
     scope: &Scope,
     achievements: &[tenure_core::rules::Achievement],
 ) -> Result<Vec<(String, Option<String>, u64)>> {
-    // Over every user, reading everyone's firsts costs less than probing
-    // them for the users in scope; a narrower scope probes.
-    let narrow = is_narrow(scope);
     let sql = format!(
-        "WITH us AS (SELECT user_id, account_id FROM ({users}) WHERE {filter}),
-              ach AS ({values}),
-              done AS (SELECT f.user_id, {count} AS n
-                       FROM user_firsts f JOIN ach a ON a.event = f.event
-                       WHERE f.first_at < TIMESTAMP {end}
-                         AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))
-                         {probe}
-                       GROUP BY f.user_id)
-         SELECT us.user_id, us.account_id, coalesce(done.n, 0)::BIGINT
-         FROM us LEFT JOIN done USING (user_id)
-         ORDER BY us.account_id NULLS LAST, us.user_id",
-        users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
-        values = achievements_sql(achievements),
-        end = end_of(to),
-        filter = scope_filter(scope),
-        count = distinct_achievements(achievements.len()),
-        probe = if narrow {
-            "AND f.user_id IN (SELECT user_id FROM us)"
-        } else {
-            ""
-        },
+        "{users} ORDER BY account_id NULLS LAST, user_id",
+        users = achievements_of(store, to, scope, achievements)?
     );
     let mut stmt = store.conn.prepare(&sql)?;
     let mut out = Vec::new();
@@ -364,6 +342,65 @@ pub(super) fn user_achievements(
         }
     }
     Ok(out)
+}
+
+/// See [`crate::Store::achievement_counts`].
+pub(super) fn achievement_counts(
+    store: &DuckStore,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+    achievements: &[tenure_core::rules::Achievement],
+) -> Result<Vec<(Option<String>, u64, u64)>> {
+    let sql = format!(
+        "SELECT account_id, achievements, count(*) FROM ({users}) GROUP BY ALL
+         ORDER BY account_id NULLS FIRST, achievements",
+        users = achievements_of(store, to, scope, achievements)?
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, i64>(1)?.max(0) as u64,
+            r.get::<_, i64>(2)?.max(0) as u64,
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The query of each user in `scope` at the end of day `to` with the
+/// achievements reached by then: `user_id, account_id, achievements`, in
+/// no particular order.
+fn achievements_of(
+    store: &DuckStore,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+    achievements: &[tenure_core::rules::Achievement],
+) -> Result<String> {
+    // Over every user, reading everyone's firsts costs less than probing
+    // them for the users in scope; a narrower scope probes.
+    let narrow = is_narrow(scope);
+    Ok(format!(
+        "WITH us AS (SELECT user_id, account_id FROM ({users}) WHERE {filter}),
+              ach AS ({values}),
+              done AS (SELECT f.user_id, {count} AS n
+                       FROM user_firsts f JOIN ach a ON a.event = f.event
+                       WHERE f.first_at < TIMESTAMP {end}
+                         AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))
+                         {probe}
+                       GROUP BY f.user_id)
+         SELECT us.user_id, us.account_id, coalesce(done.n, 0)::BIGINT AS achievements
+         FROM us LEFT JOIN done USING (user_id)",
+        users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
+        values = achievements_sql(achievements),
+        end = end_of(to),
+        filter = scope_filter(scope),
+        count = distinct_achievements(achievements.len()),
+        probe = if narrow {
+            "AND f.user_id IN (SELECT user_id FROM us)"
+        } else {
+            ""
+        },
+    ))
 }
 
 /// How many distinct achievements (`a.i`) a group of rows holds: a count
@@ -966,6 +1003,31 @@ mod tests {
                 .unwrap(),
             vec![("u1".to_string(), Some("a1".to_string()), 2)]
         );
+    }
+
+    #[test]
+    fn achievement_counts_are_user_achievements_counted() {
+        let (_dir, store) = store();
+        let defaults = tenure_core::rules::Achievement::defaults();
+        let mut shown = std::collections::BTreeSet::new();
+        for to in [march().to, march().previous().to] {
+            for scope in both_scopes() {
+                let mut expected: std::collections::BTreeMap<(Option<String>, u64), u64> =
+                    Default::default();
+                for (_, account, n) in store.user_achievements(to, &scope, &defaults).unwrap() {
+                    shown.insert(n);
+                    *expected.entry((account, n)).or_default() += 1;
+                }
+                let expected: Vec<_> = expected.into_iter().map(|((a, n), u)| (a, n, u)).collect();
+                assert_eq!(
+                    store.achievement_counts(to, &scope, &defaults).unwrap(),
+                    expected,
+                    "{to} {scope:?}"
+                );
+            }
+        }
+        // Users with and without achievements.
+        assert!(shown.len() > 1, "{shown:?}");
     }
 
     #[test]
