@@ -114,7 +114,7 @@ fn gzipped(path: &Path) -> Result<bool, ImportError> {
             file: path.to_path_buf(),
             source,
         })?;
-    Ok(n == 2 && head == [0x1f, 0x8b])
+    Ok(super::is_gzip(&head[..n]))
 }
 
 #[cfg(test)]

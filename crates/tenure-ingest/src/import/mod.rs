@@ -94,6 +94,11 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Whether text starting with `head` is gzip (its magic bytes).
+fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
 /// Opens a file, gunzipping it when it starts with the gzip magic bytes.
 fn open(
     path: &Path,
@@ -104,7 +109,7 @@ fn open(
         source,
     };
     let mut file = BufReader::new(File::open(path).map_err(io)?);
-    let gzip = file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    let gzip = is_gzip(file.fill_buf().map_err(io)?);
     let counted = Counting {
         inner: file,
         progress,

@@ -89,19 +89,13 @@ fn append(store: &mut DuckStore, batch: &WriteBatch, known_new: bool) -> Result<
         .pending
         .as_mut()
         .ok_or_else(|| StoreError::Invalid("stage called without begin_write".into()))?;
-    let n = batch.events.len() as u64;
-    if known_new {
-        append_events(&store.conn, "events", &batch.events, pending.write_no)?;
-        pending.events_direct += n;
+    let table = if known_new {
+        "events"
     } else {
-        append_events(
-            &store.conn,
-            "import_staging",
-            &batch.events,
-            pending.write_no,
-        )?;
-        pending.events_staged += n;
-    }
+        "import_staging"
+    };
+    append_events(&store.conn, table, &batch.events, pending.write_no)?;
+    pending.add_events(batch.events.len() as u64, known_new);
     if !batch.changes.is_empty() {
         let mut app = store.conn.appender("staged_changes")?;
         for chunk in batch.changes.chunks(ARROW_CHUNK_ROWS) {
@@ -127,14 +121,15 @@ fn change_columns(changes: &[EntityChange], first: i64) -> Result<RecordBatch> {
                 .collect::<StringArray>(),
         )
     };
-    let values: Vec<String> = changes.iter().map(|c| c.value.to_string()).collect();
     RecordBatch::try_from_iter([
         ("entity", text(&|c| entity_name(c.entity))),
         ("id", text(&|c| &c.id)),
         ("field", text(&|c| &c.field)),
         (
             "value",
-            Arc::new(StringArray::from_iter_values(&values)) as ArrayRef,
+            Arc::new(StringArray::from_iter_values(
+                changes.iter().map(|c| c.value.to_string()),
+            )) as ArrayRef,
         ),
         (
             "changed_at",
