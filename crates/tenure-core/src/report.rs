@@ -181,6 +181,11 @@ impl Category {
         }
     }
 
+    /// Its place in [`Category::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Engaging => "engaging",

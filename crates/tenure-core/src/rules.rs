@@ -130,11 +130,7 @@ impl Default for ReportsConfig {
 
 impl ReportsConfig {
     pub fn advice(&self, category: Category) -> &str {
-        let i = Category::ALL
-            .iter()
-            .position(|c| *c == category)
-            .expect("every category is listed");
-        &self.advice[i]
+        &self.advice[category.index()]
     }
 
     /// The category under the configured thresholds.

@@ -4,7 +4,6 @@
 
 use crate::{Cell, ReportError, Request, Table, health};
 use std::collections::BTreeMap;
-use tenure_core::report::Category;
 use tenure_store::{Scope, Store};
 
 pub(crate) const COLUMNS: &[&str] = &[
@@ -47,11 +46,7 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         };
         let slot = per.entry(account).or_default();
         let category = request.config.category(&u.counts);
-        let i = Category::ALL
-            .iter()
-            .position(|c| *c == category)
-            .expect("every category is listed");
-        slot[2 + i] += 1;
+        slot[2 + category.index()] += 1;
     }
     let healths = health::healths_on(store, request, request.period.to)?;
     let config = &request.config.health;

@@ -2,6 +2,7 @@
 //! per account and category).
 
 use crate::{Cell, ReportError, Request, Table};
+use std::sync::Arc;
 use tenure_core::report::Category;
 use tenure_core::time::format_timestamp;
 use tenure_store::Store;
@@ -24,14 +25,19 @@ pub(crate) const USER_COLUMNS: &[&str] = &[
 
 pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut table = Table::new(USER_COLUMNS);
+    // Each category's name and advice once for the whole table.
+    let texts: Vec<(Arc<str>, Arc<str>)> = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().into(), request.config.advice(*c).into()))
+        .collect();
     for u in store.user_engagement(request.period, &request.scope)? {
         let c = u.counts;
-        let category = request.config.category(&c);
+        let (category, advice) = &texts[request.config.category(&c).index()];
         table.push(vec![
             u.user_id.into(),
             u.account_id.into(),
             Cell::List(u.groups),
-            category.as_str().into(),
+            category.into(),
             c.consume.into(),
             c.login.into(),
             c.research.into(),
@@ -40,7 +46,7 @@ pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, Repor
             c.message.into(),
             c.portal.into(),
             u.last_active_at.map(format_timestamp).into(),
-            request.config.advice(category).into(),
+            advice.into(),
         ]);
     }
     Ok(table)

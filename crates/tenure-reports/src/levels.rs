@@ -3,6 +3,7 @@
 
 use crate::{ReportError, Request, Table};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tenure_core::rules::LEVELS;
 use tenure_store::Store;
 
@@ -20,12 +21,14 @@ fn per_user(
 
 pub(crate) fn users(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
     let mut table = Table::new(&["user_id", "account_id", "achievements", "level"]);
+    // Each level's name once for the whole table.
+    let names: Vec<Arc<str>> = LEVELS.iter().map(|l| Arc::from(*l)).collect();
     for (user, account, n) in per_user(store, request)? {
         table.push(vec![
             user.into(),
             account.into(),
             n.into(),
-            request.config.level(n).into(),
+            (&names[request.config.level_index(n)]).into(),
         ]);
     }
     Ok(table)

@@ -12,6 +12,7 @@ pub const PAGE_ROWS: usize = 100;
 pub fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => s.clone(),
+        Cell::Shared(s) => s.to_string(),
         Cell::Int(n) => n.to_string(),
         Cell::Float(x) => format_float(*x),
         Cell::List(items) => items.join(", "),
@@ -36,7 +37,7 @@ fn numeric(cell: &Cell) -> bool {
 
 /// The link a cell of `column` leads to, if it names something with a page.
 fn link(column: &str, cell: &Cell) -> Option<String> {
-    let Cell::Text(id) = cell else { return None };
+    let id = cell.as_str()?;
     match column {
         "account_id" => Some(format!("/accounts/{}", encode(id))),
         "user_id" => Some(format!("/users/{}", encode(id))),
@@ -143,6 +144,14 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("class=\"num\""), "{html}");
+        let mut shared = Table::new(&["user_id", "category"]);
+        shared.push(vec![
+            Cell::Shared("u/1".into()),
+            Cell::Shared("engaging".into()),
+        ]);
+        let html = full(&shared).into_string();
+        assert!(html.contains("href=\"/users/u%2F1\""), "{html}");
+        assert!(html.contains("engaging"), "{html}");
     }
 
     #[test]

@@ -37,8 +37,7 @@ pub fn num(table: &Table, row: &[Cell], column: &str) -> f64 {
     match cell(table, row, column) {
         Cell::Int(n) => *n as f64,
         Cell::Float(x) => *x,
-        Cell::Text(t) => t.parse().unwrap_or(0.0),
-        _ => 0.0,
+        other => other.as_str().and_then(|t| t.parse().ok()).unwrap_or(0.0),
     }
 }
 
@@ -52,7 +51,7 @@ pub fn rows_where(table: &Table, column: &str, value: &str) -> Table {
         out.rows = table
             .rows
             .iter()
-            .filter(|r| matches!(&r[i], Cell::Text(t) if t == value))
+            .filter(|r| r[i].as_str() == Some(value))
             .cloned()
             .collect();
     }
@@ -127,8 +126,12 @@ mod tests {
         let mut t = Table::new(&["a", "b"]);
         t.push(vec!["x".into(), Cell::Int(2)]);
         t.push(vec!["y".into(), Cell::Float(0.5)]);
-        assert_eq!(rows_where(&t, "a", "y").rows.len(), 1);
+        t.push(vec![Cell::Shared("y".into()), Cell::Shared("1.5".into())]);
+        assert_eq!(rows_where(&t, "a", "y").rows.len(), 2);
+        assert_eq!(rows_where(&t, "a", "x").rows.len(), 1);
         assert_eq!(num(&t, &t.rows[1], "b"), 0.5);
+        assert_eq!(num(&t, &t.rows[2], "b"), 1.5);
+        assert_eq!(text(&t, &t.rows[2], "a").as_deref(), Some("y"));
         assert_eq!(
             select(&t, &["b", "zz"]).rows[0],
             vec![Cell::Int(2), Cell::Empty]
