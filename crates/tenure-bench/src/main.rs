@@ -17,6 +17,9 @@
 //! - `playbooks`: evaluating every playbook for a day on a store, against
 //!   reading every user's activity as the evaluation once did.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod batches;
 mod http;
 mod local;

@@ -1,5 +1,8 @@
 //! The `tenure` binary: parses the command line and wires the crates.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod commands;
 
