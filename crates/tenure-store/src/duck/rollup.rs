@@ -37,14 +37,41 @@ fn detail_sql() -> String {
     format!("CASE event{arms} END")
 }
 
+/// `query(detail, filter)` for the events with a detail (`detail_sql`),
+/// then for the others with a `NULL` detail, as one `UNION ALL`: the others,
+/// most events, then never have their `properties` decoded (DuckDB reads a
+/// column only for the rows its scan's filter keeps). The two parts' keys
+/// differ in `event`, so their rows are those of one query over all events
+/// with `detail_sql` (BENCHMARKS.md has what the split saves).
+fn split_by_detail(query: impl Fn(&str, &str) -> String) -> String {
+    let events: Vec<String> = DETAIL_PROPERTIES
+        .iter()
+        .map(|(event, _)| format!("'{event}'"))
+        .collect();
+    let events = format!("({})", events.join(", "));
+    format!(
+        "{} UNION ALL {}",
+        query(&detail_sql(), &format!("event IN {events}")),
+        query(
+            "NULL::VARCHAR",
+            &format!("(event IS NULL OR event NOT IN {events})")
+        )
+    )
+}
+
 /// The rollup rows of every event in `source` (a table or a subquery).
 pub(super) fn rows_of(source: &str) -> String {
+    split_by_detail(|detail, filter| activity_rows(source, detail, filter))
+}
+
+/// The `activity_daily` rows of the events in `source` matching `filter`,
+/// with `detail` as their detail.
+fn activity_rows(source: &str, detail: &str, filter: &str) -> String {
     format!(
         "SELECT CAST(timestamp AS DATE) AS day, account_id, user_id, event, kind,
                 {detail} AS detail, count(*) AS events,
                 min(timestamp) AS first_at, max(timestamp) AS last_at
-         FROM {source} GROUP BY ALL",
-        detail = detail_sql()
+         FROM {source} WHERE {filter} GROUP BY ALL"
     )
 }
 
@@ -111,10 +138,16 @@ pub(super) fn lifecycle_rows_of(source: &str) -> String {
 
 /// Per user, event name and detail in `source`, the first time.
 fn firsts_of(source: &str) -> String {
+    split_by_detail(|detail, filter| firsts_rows(source, detail, filter))
+}
+
+/// [`firsts_of`] for the events in `source` matching `filter`, with
+/// `detail` as their detail.
+fn firsts_rows(source: &str, detail: &str, filter: &str) -> String {
     format!(
         "SELECT user_id, event, {detail} AS detail, min(timestamp) AS first_at
-         FROM {source} WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL",
-        detail = detail_sql()
+         FROM {source} WHERE user_id IS NOT NULL AND event IS NOT NULL AND {filter}
+         GROUP BY ALL"
     )
 }
 
@@ -327,11 +360,12 @@ impl super::DuckStore {
                                        UNION ALL ({fresh} EXCEPT {all} {kept}))"
             ))
         };
+        // Recomputed in one grouping, not split as the refresh does.
         let activity = differ(
             "SELECT day, account_id, user_id, event, kind, detail,
                     sum(events)::BIGINT, min(first_at), max(last_at)
              FROM activity_daily GROUP BY ALL",
-            &rows_of("events"),
+            &activity_rows("events", &detail_sql(), "true"),
             "",
         )?;
         let social = differ(
@@ -341,7 +375,7 @@ impl super::DuckStore {
         )?;
         let firsts = differ(
             "SELECT user_id, event, detail, min(first_at) FROM user_firsts GROUP BY ALL",
-            &firsts_of("events"),
+            &firsts_rows("events", &detail_sql(), "true"),
             "",
         )?;
         let months = differ(
