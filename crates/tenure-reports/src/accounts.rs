@@ -26,7 +26,7 @@ pub(crate) const COLUMNS: &[&str] = &[
 ];
 
 /// Per account: assigned, activated, then the users per category in
-/// [`Category::ALL`] order.
+/// [`tenure_core::report::Category::ALL`] order.
 type Counts = [u64; 6];
 
 pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, ReportError> {
@@ -40,13 +40,19 @@ pub(crate) fn report(store: &dyn Store, request: &Request) -> Result<Table, Repo
         slot[0] = s.assigned;
         slot[1] = s.activated;
     }
-    for u in store.user_counts(request.period, &licensed)? {
-        let Some(account) = u.account_id.clone() else {
+    // Users per category counted in the store, as engagement-summary does.
+    let config = &request.config;
+    let categories = store.category_counts(
+        request.period,
+        &licensed,
+        config.engaging_min_research,
+        config.engaging_min_social,
+    )?;
+    for c in categories {
+        let Some(account) = c.account_id else {
             continue;
         };
-        let slot = per.entry(account).or_default();
-        let category = request.config.category(&u.counts);
-        slot[2 + category.index()] += 1;
+        per.entry(account).or_default()[2..].copy_from_slice(&c.users);
     }
     let healths = health::healths_on(store, request, request.period.to)?;
     let config = &request.config.health;

@@ -651,12 +651,17 @@ fn activity_sql(
 /// of [`activity_sql`]: the category's index in
 /// [`tenure_core::report::Category::ALL`].
 fn category_sql(min_research: u64, min_social: u64) -> String {
+    use tenure_core::report::Category::{Consuming, Dormant, Engaging, Interacting};
     format!(
         "CASE WHEN research + maintain >= {min_research} AND share + messages_sent >= {min_social}
-                   THEN 0
-              WHEN login + research + maintain + share + message + portal >= 1 THEN 1
-              WHEN consume >= 1 THEN 2
-              ELSE 3 END"
+                   THEN {engaging}
+              WHEN login + research + maintain + share + message + portal >= 1 THEN {interacting}
+              WHEN consume >= 1 THEN {consuming}
+              ELSE {dormant} END",
+        engaging = Engaging.index(),
+        interacting = Interacting.index(),
+        consuming = Consuming.index(),
+        dormant = Dormant.index(),
     )
 }
 
@@ -706,8 +711,9 @@ pub(super) fn category_flow(
     let category = category_sql(min_research, min_social);
     // A user not in scope at the previous period's end (no seat then)
     // counts as dormant then.
+    let dormant = tenure_core::report::Category::Dormant.index();
     let sql = format!(
-        "SELECT coalesce(w.category, 3), n.category, count(*)
+        "SELECT coalesce(w.category, {dormant}), n.category, count(*)
          FROM (SELECT user_id, {category} AS category FROM ({now})) n
          LEFT JOIN (SELECT user_id, {category} AS category FROM ({was})) w USING (user_id)
          GROUP BY ALL"
@@ -902,11 +908,7 @@ mod tests {
 
     /// The category index of `counts` under the thresholds, in Rust.
     fn category(counts: &KindCounts, research: u64, social: u64) -> usize {
-        let c = tenure_core::report::Category::with_thresholds(counts, research, social);
-        tenure_core::report::Category::ALL
-            .iter()
-            .position(|x| *x == c)
-            .unwrap()
+        tenure_core::report::Category::with_thresholds(counts, research, social).index()
     }
 
     #[test]

@@ -114,12 +114,7 @@ fn append(store: &mut DuckStore, batch: &WriteBatch, known_new: bool) -> Result<
 /// times faster than rows.
 fn change_columns(changes: &[EntityChange], first: i64) -> Result<RecordBatch> {
     let text = |get: &dyn Fn(&EntityChange) -> &str| -> ArrayRef {
-        Arc::new(
-            changes
-                .iter()
-                .map(|c| Some(get(c)))
-                .collect::<StringArray>(),
-        )
+        Arc::new(StringArray::from_iter_values(changes.iter().map(get)))
     };
     RecordBatch::try_from_iter([
         ("entity", text(&|c| entity_name(c.entity))),
@@ -133,12 +128,9 @@ fn change_columns(changes: &[EntityChange], first: i64) -> Result<RecordBatch> {
         ),
         (
             "changed_at",
-            Arc::new(
-                changes
-                    .iter()
-                    .map(|c| Some(c.at.timestamp_micros()))
-                    .collect::<TimestampMicrosecondArray>(),
-            ),
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                changes.iter().map(|c| c.at.timestamp_micros()),
+            )),
         ),
         (
             "seq",
