@@ -535,7 +535,8 @@ pub struct NewKey {
     pub created_at: DateTime<Utc>,
 }
 
-/// A JSONL file for [`Store::stage_ndjson`].
+/// A JSONL file for [`Store::stage_ndjson`], with what the caller's own
+/// read of it found.
 #[derive(Debug, Clone)]
 pub struct NdjsonFile {
     pub path: std::path::PathBuf,
@@ -545,13 +546,21 @@ pub struct NdjsonFile {
     pub kinds: Vec<(String, String)>,
     /// The received time of a message that states no time at all.
     pub imported_at: DateTime<Utc>,
+    /// The track calls in the file: the engine must read exactly these
+    /// many, or the file changed, or the caller took another call for one.
+    pub tracks: u64,
+    /// The users the file's other calls name: a track naming no account for
+    /// one of them is outside the fast path (its account could change in
+    /// between).
+    pub movers: Vec<String>,
+    /// The message ids of the file's other calls: a track with one of them
+    /// is outside the fast path.
+    pub other_ids: Vec<String>,
 }
 
 /// What [`Store::stage_ndjson`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NdjsonStaged {
-    /// Messages read (one per non-blank line).
-    pub records: u64,
     /// Track calls added.
     pub tracks: u64,
     /// Whether the store held no events before: the others' ids are then
@@ -587,23 +596,20 @@ pub trait Store: Send {
     fn stage_new(&mut self, batch: &WriteBatch) -> Result<()>;
 
     /// Adds the track calls of a Segment-format JSONL file to the open
-    /// write, read by the engine itself (an import's fast path), and hands
-    /// the other calls to `others`, once, in file order, each as a JSON
-    /// object of the fields the message parser reads: from another thread,
-    /// while the tracks are written, so the caller's parsing overlaps the
-    /// engine's work. `None` (nothing added, `others` not called) when any
-    /// line is outside what the engine maps exactly onto the message
-    /// parser's rules, or the engine has no such reader: the caller then
-    /// parses the whole file. `read` hears, from another thread, how much
-    /// of the file has been read (0 to 1, never going back), ending with 1
-    /// once it all has.
+    /// write, read and typed by the engine itself (an import's fast path;
+    /// the caller parses the other calls). `None` (the caller then rolls
+    /// back and parses the whole file) when any track is outside what the
+    /// engine maps exactly onto the message parser's rules, when its count
+    /// or ids disagree with what `file` says of the others, or when the
+    /// engine has no such reader. `read` hears, from another thread, how
+    /// much of the file has been read (0 to 1, never going back), ending
+    /// with 1 once it all has.
     fn stage_ndjson(
         &mut self,
         file: &NdjsonFile,
         read: &(dyn Fn(f64) + Sync),
-        others: &mut (dyn FnMut(Vec<String>) + Send),
     ) -> Result<Option<NdjsonStaged>> {
-        let _ = (file, read, others);
+        let _ = (file, read);
         Ok(None)
     }
 

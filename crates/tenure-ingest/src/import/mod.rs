@@ -398,7 +398,7 @@ impl Blocks {
             bytes,
         };
         self.seq += 1;
-        self.line += block.bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += memchr::memchr_iter(b'\n', &block.bytes).count() as u64;
         block
     }
 }

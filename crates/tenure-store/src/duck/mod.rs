@@ -212,9 +212,8 @@ impl Store for DuckStore {
         &mut self,
         file: &crate::NdjsonFile,
         read: &(dyn Fn(f64) + Sync),
-        others: &mut (dyn FnMut(Vec<String>) + Send),
     ) -> Result<Option<crate::NdjsonStaged>> {
-        self.ndjson(file, read, others)
+        self.ndjson(file, read)
     }
 
     fn stage(&mut self, batch: &WriteBatch) -> Result<()> {

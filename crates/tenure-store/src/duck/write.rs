@@ -189,6 +189,9 @@ fn keep_new_staged(conn: &Connection) -> Result<u64> {
 pub(super) fn abort(store: &mut DuckStore) -> Result<()> {
     if store.pending.take().is_some() {
         store.conn.execute_batch("ROLLBACK")?;
+        // The import fast path sets this for its `INSERT`, and cannot put
+        // it back inside a transaction that `INSERT` aborted.
+        store.conn.execute_batch(super::ndjson::RESET_OPTIMIZERS)?;
     }
     Ok(())
 }
