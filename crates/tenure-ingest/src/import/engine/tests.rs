@@ -414,6 +414,33 @@ fn the_first_reads_guesses_are_checked() {
     }
 }
 
+/// A file of several of the first read's blocks, its other calls spread
+/// over them: they are put back in file order (a user's group call before
+/// their identify, say, resolves the identify's account), and the file is
+/// stored as the parser stores it.
+#[test]
+fn other_calls_across_blocks_keep_their_order() {
+    let padding = "x".repeat(300);
+    let messages: Vec<Value> = (0..24_000)
+        .map(|i| {
+            let user = format!("w{}", i % 7);
+            match i % 1000 {
+                0 => json!({"type": "group", "userId": user, "groupId": format!("acct-{}", i % 5),
+                            "timestamp": format!("2026-03-01T10:{:02}:00Z", i / 1000)}),
+                500 => json!({"type": "identify", "userId": user,
+                              "timestamp": format!("2026-03-01T10:{:02}:30Z", i / 1000),
+                              "traits": {"role": format!("r{i}")}}),
+                _ => json!({"type": "track", "userId": format!("u{}", i % 4), "event": "Signed In",
+                            "timestamp": "2026-03-01T09:00:00Z",
+                            "context": {"groupId": "acct-1"}, "properties": {"pad": padding}}),
+            }
+        })
+        .collect();
+    let text = jsonl(&numbered(messages));
+    assert!(text.len() > 2 * 4 * 1024 * 1024, "{}", text.len());
+    assert!(same_both_ways(&text, false, false).unwrap());
+}
+
 /// Lines DuckDB's reader rejects or reads another way (not an object,
 /// two on a line, a byte order mark, bad UTF-8) get the parser's error.
 #[test]
