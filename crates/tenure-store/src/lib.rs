@@ -1014,6 +1014,12 @@ pub trait Store: Send {
     /// Whether the store holds no event at all.
     fn has_no_events(&self) -> Result<bool>;
 
+    /// Whether the store holds any trait change of an account or a user (an
+    /// engine that cannot tell says it does).
+    fn has_changes(&self) -> Result<bool> {
+        Ok(true)
+    }
+
     /// Folds the staged trait changes in and commits.
     fn commit_write(&mut self) -> Result<WriteOutcome>;
 

@@ -632,6 +632,14 @@ impl Store for DuckStore {
         Ok(!any)
     }
 
+    fn has_changes(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM account_changes) OR EXISTS (SELECT 1 FROM user_changes)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     fn abort_write(&mut self) -> Result<()> {
         write::abort(self)
     }

@@ -4,13 +4,14 @@
 //! same error.
 
 use super::super::{ImportError, ImportSummary, Reader, import_events_by};
-use super::engine_import;
+use super::{engine_import, without_repeats};
 use crate::segment::Limits;
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use tenure_core::Taxonomy;
+use tenure_core::model::Entity;
+use tenure_core::{EntityChange, Taxonomy};
 use tenure_store::DuckStore;
 
 /// The tables an events import writes (the rollups through its refresh).
@@ -439,6 +440,107 @@ fn other_calls_across_blocks_keep_their_order() {
     let text = jsonl(&numbered(messages));
     assert!(text.len() > 2 * 4 * 1024 * 1024, "{}", text.len());
     assert!(same_both_ways(&text, false, false).unwrap());
+}
+
+/// The changes the commit keeps of `changes` (staged in this order into a
+/// store holding none): per entity and field, in time and then staging
+/// order, each whose value differs from the one before (none: `null`).
+fn kept_at_commit(changes: &[EntityChange]) -> Vec<EntityChange> {
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_by_key(|&i| {
+        let c = &changes[i];
+        (
+            c.entity == Entity::User,
+            c.id.clone(),
+            c.field.clone(),
+            c.at,
+            i,
+        )
+    });
+    let mut kept = Vec::new();
+    let mut before: Option<(&EntityChange, String)> = None;
+    for i in order {
+        let c = &changes[i];
+        let text = c.value.to_string();
+        let previous = match &before {
+            Some((b, t)) if b.entity == c.entity && b.id == c.id && b.field == c.field => t.clone(),
+            _ => "null".to_string(),
+        };
+        if text != previous {
+            kept.push(c.clone());
+        }
+        before = Some((c, text));
+    }
+    kept
+}
+
+proptest! {
+    /// Leaving out the repeats keeps exactly what the commit would keep of
+    /// all the changes, in the same order.
+    #[test]
+    fn leaving_out_repeats_keeps_what_the_commit_keeps(
+        changes in proptest::collection::vec(
+            (any::<bool>(), 0u8..3, 0u8..2, 0u8..4, 0i64..4),
+            0..60,
+        )
+    ) {
+        let values = [json!(1), json!(1.0), json!("a"), Value::Null];
+        let changes: Vec<EntityChange> = changes
+            .into_iter()
+            .map(|(user, id, field, value, minute)| {
+                let entity = if user { Entity::User } else { Entity::Account };
+                let at = imported_at() + chrono::Duration::minutes(minute);
+                EntityChange::new(entity, &format!("e{id}"), &format!("f{field}"),
+                                  values[value as usize].clone(), at)
+            })
+            .collect();
+        let reduced = without_repeats(changes.clone());
+        prop_assert_eq!(kept_at_commit(&reduced), kept_at_commit(&changes));
+    }
+}
+
+/// Into a store with no trait history, where the engine leaves out the
+/// repeated changes before staging, it stores what the parser stores.
+#[test]
+fn a_first_import_stores_the_changes_the_parser_does() {
+    let mut messages = Vec::new();
+    for i in 0..40 {
+        let user = format!("w{}", i % 3);
+        let minute = 59 - i;
+        messages.push(json!({"type": "identify", "userId": user,
+                             "timestamp": format!("2026-03-01T10:{minute:02}:00Z"),
+                             "traits": {"role": if i % 7 == 0 { "admin" } else { "analyst" },
+                                        "email": format!("{user}@example.com")}}));
+        messages.push(
+            json!({"type": "group", "userId": user, "groupId": format!("acct-{}", i % 2),
+                             "timestamp": "2026-03-01T11:00:00Z",
+                             "traits": {"plan": if i % 5 == 0 { "pro" } else { "free" }}}),
+        );
+        messages.push(json!({"type": "track", "userId": "u1", "event": "Signed In",
+                             "timestamp": "2026-03-01T09:00:00Z", "context": {"groupId": "acct-1"}}));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.jsonl");
+    std::fs::write(&file, jsonl(&numbered(messages))).unwrap();
+    let mut parsed = DuckStore::open(&dir.path().join("parsed")).unwrap();
+    let want = import(&mut parsed, &file, Reader::Parser).unwrap();
+    let mut engine = DuckStore::open(&dir.path().join("engine")).unwrap();
+    let found = engine_import(
+        &mut engine,
+        &file,
+        &Taxonomy::default(),
+        Limits::default(),
+        imported_at(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(found.as_ref(), Some(&want));
+    assert!(
+        want.changes_stored > 0 && want.changes_stored < 200,
+        "{want:?}"
+    );
+    tenure_store::Store::refresh_rollups(&mut engine).unwrap();
+    assert_eq!(contents(&engine), contents(&parsed));
 }
 
 /// Lines DuckDB's reader rejects or reads another way (not an object,
