@@ -85,6 +85,19 @@ fn import(store: &mut DuckStore, file: &Path, reader: Reader) -> Result<ImportSu
     .map_err(|e: ImportError| e.to_string())
 }
 
+/// The fast path alone (no rollup refresh), with the default taxonomy and
+/// limits.
+fn fast(store: &mut DuckStore, file: &Path) -> Result<Option<ImportSummary>, ImportError> {
+    engine_import(
+        store,
+        file,
+        &Taxonomy::default(),
+        Limits::default(),
+        imported_at(),
+        &mut |_| {},
+    )
+}
+
 /// Imports `text` through both readers into stores with the same history
 /// and checks they end the same; returns whether the engine took the file.
 fn same_both_ways(text: &str, events: bool, gzip: bool) -> Result<bool, TestCaseError> {
@@ -102,15 +115,7 @@ fn same_both_ways(text: &str, events: bool, gzip: bool) -> Result<bool, TestCase
     let want = import(&mut parsed, &file, Reader::Parser);
     let mut engine = store(dir.path(), "engine", events);
     let taken = {
-        let found = engine_import(
-            &mut engine,
-            &file,
-            &Taxonomy::default(),
-            Limits::default(),
-            imported_at(),
-            &mut |_| {},
-        )
-        .map_err(|e| e.to_string());
+        let found = fast(&mut engine, &file).map_err(|e| e.to_string());
         matches!(found, Ok(Some(_)))
     };
     // The engine's attempt left nothing behind when it declined; the full
@@ -525,15 +530,7 @@ fn a_first_import_stores_the_changes_the_parser_does() {
     let mut parsed = DuckStore::open(&dir.path().join("parsed")).unwrap();
     let want = import(&mut parsed, &file, Reader::Parser).unwrap();
     let mut engine = DuckStore::open(&dir.path().join("engine")).unwrap();
-    let found = engine_import(
-        &mut engine,
-        &file,
-        &Taxonomy::default(),
-        Limits::default(),
-        imported_at(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let found = fast(&mut engine, &file).unwrap();
     assert_eq!(found.as_ref(), Some(&want));
     assert!(
         want.changes_stored > 0 && want.changes_stored < 200,
