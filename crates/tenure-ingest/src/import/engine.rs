@@ -165,26 +165,16 @@ fn resolved(others: Vec<Message>, accounts: &UserAccounts, history: bool) -> Wri
 /// benchmark file), so they are not staged at all.
 fn without_repeats(changes: Vec<EntityChange>) -> Vec<EntityChange> {
     let texts: Vec<String> = changes.iter().map(|c| c.value.to_string()).collect();
-    let mut order: Vec<usize> = (0..changes.len()).collect();
-    let key = |i: usize| {
+    let field = |i: usize| {
         let c = &changes[i];
-        (
-            c.entity == Entity::User,
-            c.id.as_str(),
-            c.field.as_str(),
-            c.at,
-        )
+        (c.entity, c.id.as_str(), c.field.as_str())
     };
+    let mut order: Vec<usize> = (0..changes.len()).collect();
     // Stable: changes at the same time stay in their order.
-    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    order.sort_by_key(|&i| (field(i), changes[i].at));
     let mut keep = vec![true; changes.len()];
     for pair in order.windows(2) {
-        let (before, after) = (&changes[pair[0]], &changes[pair[1]]);
-        if before.entity == after.entity
-            && before.id == after.id
-            && before.field == after.field
-            && texts[pair[0]] == texts[pair[1]]
-        {
+        if field(pair[0]) == field(pair[1]) && texts[pair[0]] == texts[pair[1]] {
             keep[pair[1]] = false;
         }
     }

@@ -227,7 +227,8 @@ impl DuckStore {
             Ok(n) => n as u64,
             Err(e) => {
                 // A track outside the fast path, or a line DuckDB cannot
-                // read: the caller rolls back and its parser names the line.
+                // read: the caller rolls back and its parser names the line
+                // (any other failure meets the parser again and is told).
                 tracing::info!(file = %file.path.display(), error = %e,
                                "the engine cannot take this file; parsing it instead");
                 return Ok(None);

@@ -454,13 +454,7 @@ fn kept_at_commit(changes: &[EntityChange]) -> Vec<EntityChange> {
     let mut order: Vec<usize> = (0..changes.len()).collect();
     order.sort_by_key(|&i| {
         let c = &changes[i];
-        (
-            c.entity == Entity::User,
-            c.id.clone(),
-            c.field.clone(),
-            c.at,
-            i,
-        )
+        (c.entity, c.id.clone(), c.field.clone(), c.at, i)
     });
     let mut kept = Vec::new();
     let mut before: Option<(&EntityChange, String)> = None;
