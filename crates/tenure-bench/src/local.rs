@@ -205,7 +205,7 @@ pub fn rollup(args: RollupArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     };
     store.execute(
-        "DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; DELETE FROM social_events; DELETE FROM user_firsts; DELETE FROM user_months; DELETE FROM user_last; DELETE FROM feedback_events; DELETE FROM lifecycle_events; CHECKPOINT;",
+        "DROP TABLE bench_plain_group_by; DELETE FROM activity_daily; DELETE FROM social_events; DELETE FROM user_firsts; DELETE FROM user_months; DELETE FROM user_last; DELETE FROM feedback_events; DELETE FROM lifecycle_events; DELETE FROM user_numbers; CHECKPOINT;",
     )?;
     let rebuild = {
         let started = Instant::now();

@@ -66,16 +66,17 @@ pub(super) fn activity_moves(
         // once per user; each end day's counts apart (two days: cheap);
         // the window ending on the day is the whole less the day it left,
         // the one ending the day before the whole less the day it took.
-        "WITH ends AS (SELECT user_id, {left_sums}, {day_sums} FROM activity_daily
-                       WHERE day IN (DATE {left_sql}, DATE {day_sql}) AND user_id IS NOT NULL
-                       GROUP BY user_id),
-              t AS (SELECT user_id, {all_sums} FROM activity_daily
-                    WHERE day BETWEEN DATE {left_sql} AND DATE {day_sql} AND user_id IS NOT NULL
-                    GROUP BY user_id),
+        "WITH ends AS (SELECT user_num, {left_sums}, {day_sums} FROM activity_daily
+                       WHERE day IN (DATE {left_sql}, DATE {day_sql}) AND user_num IS NOT NULL
+                       GROUP BY user_num),
+              t AS (SELECT user_num, {all_sums} FROM activity_daily
+                    WHERE day BETWEEN DATE {left_sql} AND DATE {day_sql} AND user_num IS NOT NULL
+                    GROUP BY user_num),
               now_us AS (SELECT user_id, account_id FROM ({now_users}) WHERE licensed),
               was_us AS (SELECT user_id FROM ({was_users}) WHERE licensed)
          SELECT user_id, account_id, {now}, {was}
-         FROM ends e JOIN t USING (user_id) JOIN now_us USING (user_id) JOIN was_us USING (user_id)
+         FROM ends e JOIN t USING (user_num) JOIN user_numbers USING (user_num)
+              JOIN now_us USING (user_id) JOIN was_us USING (user_id)
          ORDER BY account_id NULLS LAST, user_id",
         now_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(day)))?,
         was_users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(before)))?,
@@ -118,15 +119,19 @@ pub(super) fn achievement_moves(
     let (start, end) = (end_of(day - Days::new(1)), end_of(day));
     let sql = format!(
         "WITH ach AS ({values}),
-              firsts AS (SELECT f.user_id, a.i, f.first_at FROM user_firsts f JOIN ach a ON a.event = f.event
+              firsts AS (SELECT f.user_num, a.i, f.first_at FROM user_firsts f JOIN ach a ON a.event = f.event
                          WHERE f.first_at < TIMESTAMP {end}
                            AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))),
-              moved AS (SELECT DISTINCT user_id FROM firsts WHERE first_at >= TIMESTAMP {start}),
+              moved AS (SELECT DISTINCT user_num FROM firsts WHERE first_at >= TIMESTAMP {start}),
+              done AS (SELECT k.user_id, d.now, d.before
+                       FROM (SELECT user_num, count(DISTINCT i) AS now,
+                                    count(DISTINCT i) FILTER (WHERE first_at < TIMESTAMP {start})
+                                        AS before
+                             FROM firsts WHERE user_num IN (SELECT user_num FROM moved)
+                             GROUP BY user_num) d
+                            JOIN user_numbers k USING (user_num)),
               us AS (SELECT user_id, account_id FROM ({users})
-                     WHERE licensed AND user_id IN (SELECT user_id FROM moved)),
-              done AS (SELECT user_id, count(DISTINCT i) AS now,
-                              count(DISTINCT i) FILTER (WHERE first_at < TIMESTAMP {start}) AS before
-                       FROM firsts WHERE user_id IN (SELECT user_id FROM moved) GROUP BY user_id)
+                     WHERE licensed AND user_id IN (SELECT user_id FROM done))
          SELECT us.user_id, us.account_id, done.now, done.before
          FROM us JOIN done USING (user_id)
          ORDER BY us.account_id NULLS LAST, us.user_id",
@@ -179,25 +184,25 @@ pub(super) fn champions(
 ) -> Result<Vec<Champion>> {
     let window = |p: Period| {
         format!(
-            "day BETWEEN DATE {} AND DATE {} AND user_id IS NOT NULL",
+            "day BETWEEN DATE {} AND DATE {} AND user_num IS NOT NULL",
             text(&p.from.to_string()),
             text(&p.to.to_string())
         )
     };
     let sql = format!(
-        "WITH was AS (SELECT user_id, {was_sums} FROM activity_daily WHERE {was_window}
-                      GROUP BY user_id
+        "WITH was AS (SELECT user_num, {was_sums} FROM activity_daily WHERE {was_window}
+                      GROUP BY user_num
                       HAVING b_research + b_maintain >= {min_research}
                          AND b_share + b_messages_sent >= {min_social}),
               was_us AS (SELECT user_id, account_id FROM ({was_users}) WHERE licensed),
-              cur AS (SELECT DISTINCT user_id FROM activity_daily
+              cur AS (SELECT DISTINCT user_num FROM activity_daily
                       WHERE {now_window} AND kind IN {active}),
               cur_us AS ({now_users})
-         SELECT w.user_id, wu.account_id, cu.licensed, cu.account_id,
-                c.user_id IS NOT NULL AS active, w.* EXCLUDE (user_id)
-         FROM was w JOIN was_us wu USING (user_id)
-              LEFT JOIN cur_us cu USING (user_id) LEFT JOIN cur c USING (user_id)
-         ORDER BY wu.account_id NULLS LAST, w.user_id",
+         SELECT k.user_id, wu.account_id, cu.licensed, cu.account_id,
+                c.user_num IS NOT NULL AS active, w.* EXCLUDE (user_num)
+         FROM was w JOIN user_numbers k USING (user_num) JOIN was_us wu ON wu.user_id = k.user_id
+              LEFT JOIN cur_us cu ON cu.user_id = k.user_id LEFT JOIN cur c ON c.user_num = w.user_num
+         ORDER BY wu.account_id NULLS LAST, k.user_id",
         was_sums = sums("b_", "true"),
         was_window = window(before),
         now_window = window(now),

@@ -3,7 +3,7 @@
 //! `activity_daily`.
 
 use super::DuckStore;
-use super::reports::{end_of, is_narrow, list, scope_filter, text};
+use super::reports::{end_of, is_narrow, list, numbers_of, scope_filter, text};
 use crate::{Productivity, Result, Rows, Scope};
 use tenure_core::report::{Period, ReportsConfig};
 
@@ -44,10 +44,13 @@ pub(super) fn productivity(
     // Answers to messages sent on the period's last day may come up to
     // the window (and a day of rounding) later.
     let answers_to = text(&(period.to + chrono::Days::new(u64::from(window) + 1)).to_string());
-    let probe = if is_narrow(scope) {
-        "AND user_id IN (SELECT user_id FROM us)"
+    let (probe, probe_num) = if is_narrow(scope) {
+        (
+            "AND user_id IN (SELECT user_id FROM us)",
+            format!("AND user_num IN {}", numbers_of("SELECT user_id FROM us")),
+        )
     } else {
-        ""
+        ("", String::new())
     };
     let sql = format!(
         "WITH us AS (SELECT user_id, account_id, groups FROM ({users}) WHERE {filter}),
@@ -69,9 +72,12 @@ pub(super) fn productivity(
                                       AND a.occurred_at >= f.sent_at
                                       AND a.occurred_at <= f.sent_at + INTERVAL {window} DAY)
                       GROUP BY user_id),
-         shares AS (SELECT user_id, sum(events) AS n FROM activity_daily
-                    WHERE day BETWEEN DATE {from} AND DATE {to} AND kind = 'share' {probe}
-                    GROUP BY user_id),
+         shares AS (SELECT user_id, n
+                    FROM (SELECT user_num, sum(events) AS n FROM activity_daily
+                          WHERE day BETWEEN DATE {from} AND DATE {to} AND kind = 'share'
+                                {probe_num}
+                          GROUP BY user_num)
+                         JOIN user_numbers USING (user_num)),
          conns AS (SELECT DISTINCT user_id,
                                    coalesce(recipient_id, recipient_email) AS recipient_id
                    FROM soc

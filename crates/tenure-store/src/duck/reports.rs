@@ -36,6 +36,12 @@ pub(super) fn scope_filter(scope: &Scope) -> String {
     conditions.join(" AND ")
 }
 
+/// The numbers (`user_num` in `activity_daily` and `user_firsts`) of the
+/// users whose ids `ids` (a query of one column) gives, as a subquery.
+pub(super) fn numbers_of(ids: &str) -> String {
+    format!("(SELECT user_num FROM user_numbers WHERE user_id IN ({ids}))")
+}
+
 /// Whether the scope names accounts, groups or users: then a query reads
 /// the rollup rows of its users alone (a semi-join on the users in
 /// scope); over every user, reading all the period's rows and letting the
@@ -251,13 +257,19 @@ fn usage_rows(
         account_filter(scope),
     ];
     if !scope.users.is_empty() {
-        filter.push(format!("list_contains({}, user_id)", list(&scope.users)));
+        filter.push(format!(
+            "user_num IN {}",
+            numbers_of(&format!("SELECT unnest({})", list(&scope.users)))
+        ));
     }
     if !scope.groups.is_empty() {
         filter.push(format!(
-            "user_id IN (SELECT user_id FROM ({}) WHERE list_has_any(groups, {}))",
-            store.users_at_sql(&format!("TIMESTAMP {}", end_of(period.to)))?,
-            list(&scope.groups)
+            "user_num IN {}",
+            numbers_of(&format!(
+                "SELECT user_id FROM ({}) WHERE list_has_any(groups, {})",
+                store.users_at_sql(&format!("TIMESTAMP {}", end_of(period.to)))?,
+                list(&scope.groups)
+            ))
         ));
     }
     let (name, only) = match detail_of {
@@ -281,7 +293,7 @@ pub(super) fn event_usage(
     // expression, which DuckDB materialises with every column (0.5 s of a
     // month on the large store).
     let sql = format!(
-        "SELECT {name}, any_value(kind), sum(events)::BIGINT, count(DISTINCT user_id),
+        "SELECT {name}, any_value(kind), sum(events)::BIGINT, count(DISTINCT user_num),
                 count(DISTINCT account_id),
                 any_value((SELECT count(DISTINCT account_id) FROM activity_daily WHERE {filter}))
          FROM activity_daily WHERE {filter} AND {only}
@@ -382,12 +394,14 @@ fn achievements_of(
     Ok(format!(
         "WITH us AS (SELECT user_id, account_id FROM ({users}) WHERE {filter}),
               ach AS ({values}),
-              done AS (SELECT f.user_id, {count} AS n
-                       FROM user_firsts f JOIN ach a ON a.event = f.event
-                       WHERE f.first_at < TIMESTAMP {end}
-                         AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))
-                         {probe}
-                       GROUP BY f.user_id)
+              done AS (SELECT k.user_id, d.n
+                       FROM (SELECT f.user_num, {count} AS n
+                             FROM user_firsts f JOIN ach a ON a.event = f.event
+                             WHERE f.first_at < TIMESTAMP {end}
+                               AND (len(a.details) = 0 OR list_contains(a.details, lower(f.detail)))
+                               {probe}
+                             GROUP BY f.user_num) d
+                            JOIN user_numbers k USING (user_num))
          SELECT us.user_id, us.account_id, coalesce(done.n, 0)::BIGINT AS achievements
          FROM us LEFT JOIN done USING (user_id)",
         users = store.users_at_sql(&format!("TIMESTAMP {}", end_of(to)))?,
@@ -396,9 +410,9 @@ fn achievements_of(
         filter = scope_filter(scope),
         count = distinct_achievements(achievements.len()),
         probe = if narrow {
-            "AND f.user_id IN (SELECT user_id FROM us)"
+            format!("AND f.user_num IN {}", numbers_of("SELECT user_id FROM us"))
         } else {
-            ""
+            String::new()
         },
     ))
 }
@@ -461,9 +475,12 @@ fn months_last_sql(to: chrono::NaiveDate) -> String {
         "SELECT user_id, max(last_at) AS last_active_at FROM (
              SELECT user_id, last_at FROM user_months WHERE month < DATE {month}
              UNION ALL
-             SELECT user_id, last_at FROM activity_daily
-             WHERE day BETWEEN DATE {month} AND DATE {to} AND user_id IS NOT NULL
-               AND kind IN {platform})
+             SELECT user_id, last_at
+             FROM (SELECT user_num, max(last_at) AS last_at FROM activity_daily
+                   WHERE day BETWEEN DATE {month} AND DATE {to} AND user_num IS NOT NULL
+                     AND kind IN {platform}
+                   GROUP BY user_num)
+                  JOIN user_numbers USING (user_num))
          GROUP BY user_id",
         month = text(&month_of(to).to_string()),
         to = text(&to.to_string()),
@@ -567,8 +584,8 @@ fn activity_sql(
     rows: Rows,
 ) -> Result<(String, Vec<String>)> {
     let mut params: Vec<String> = Vec::new();
-    let (ids, keep) = match only {
-        None => ("", ""),
+    let (ids, keep, keep_num) = match only {
+        None => ("", "", String::new()),
         Some(ids) => {
             if let Some(bad) = ids.iter().find(|id| id.contains(ID_SEPARATOR)) {
                 return Err(crate::StoreError::Invalid(format!(
@@ -579,6 +596,7 @@ fn activity_sql(
             (
                 "ids AS (SELECT unnest(string_split(?, chr(31))) AS user_id),",
                 "AND user_id IN (SELECT user_id FROM ids)",
+                format!("AND user_num IN {}", numbers_of("SELECT user_id FROM ids")),
             )
         }
     };
@@ -591,13 +609,16 @@ fn activity_sql(
     let kind_sum = |kind: &str| format!("sum(events) FILTER (WHERE kind = '{kind}')");
     let sql = format!(
         "WITH {ids} us AS (SELECT * FROM ({users}) WHERE true {keep}),
-         act AS (SELECT user_id, {consume} AS consume, {login} AS login, {research} AS research,
-                        {maintain} AS maintain, {share} AS share, {message} AS message,
-                        {portal} AS portal,
-                        sum(events) FILTER (WHERE event = 'Message Sent') AS messages_sent
-                 FROM activity_daily
-                 WHERE day BETWEEN DATE {from} AND DATE {to} AND user_id IS NOT NULL {keep} {no_counts}
-                 GROUP BY user_id),
+         act AS (SELECT k.user_id, s.* EXCLUDE (user_num)
+                 FROM (SELECT user_num, {consume} AS consume, {login} AS login,
+                              {research} AS research, {maintain} AS maintain, {share} AS share,
+                              {message} AS message, {portal} AS portal,
+                              sum(events) FILTER (WHERE event = 'Message Sent') AS messages_sent
+                       FROM activity_daily
+                       WHERE day BETWEEN DATE {from} AND DATE {to} AND user_num IS NOT NULL
+                             {keep_num} {no_counts}
+                       GROUP BY user_num) s
+                      JOIN user_numbers k USING (user_num)),
          last AS (SELECT * FROM ({last}) WHERE true {keep})
          SELECT user_id, account_id, groups, {email}, {seat},
                 coalesce(consume, 0)::BIGINT AS consume, coalesce(login, 0)::BIGINT AS login,

@@ -6,7 +6,11 @@
 //! the rows of the events stored since the last one (every event row carries
 //! its write's number, in commit order, and `rollup_state` the last number
 //! rolled up), so several rows may share a key and readers sum them
-//! (`sum(events)`, `min(first_at)`, `max(last_at)`). The refresh runs in
+//! (`sum(events)`, `min(first_at)`, `max(last_at)`). It and `user_firsts`
+//! name the user by number (`user_num`), not by id: `user_numbers` gives
+//! each user id the events name a dense number, from 1, as the first
+//! refresh to meet it rolls its events up (see [`number_users`]); readers
+//! group by the number and join the few grouped rows back to the ids. The refresh runs in
 //! DuckDB, off the ingest path: the server refreshes every
 //! `ingest.rollup_interval_secs`, imports refresh when they finish, and
 //! `tenure refresh` does it by hand.
@@ -59,9 +63,35 @@ fn split_by_detail(query: impl Fn(&str, &str) -> String) -> String {
     )
 }
 
-/// The rollup rows of every event in `source` (a table or a subquery).
+/// The rollup rows of every event in `source` (a table or a subquery),
+/// whose user ids [`number_users`] has numbered.
 pub(super) fn rows_of(source: &str) -> String {
-    split_by_detail(|detail, filter| activity_rows(source, detail, filter))
+    numbered(
+        "day, account_id, user_num, event, kind, detail, events, first_at, last_at",
+        &split_by_detail(|detail, filter| activity_rows(source, detail, filter)),
+        "LEFT",
+    )
+}
+
+/// The rows of `query` (with a `user_id` column) with the user's number
+/// in place of the id: `columns` of the joined rows, `join` `LEFT` to keep
+/// the rows without a user (`user_num` NULL), empty to drop them.
+fn numbered(columns: &str, query: &str, join: &str) -> String {
+    format!("SELECT {columns} FROM ({query}) r {join} JOIN user_numbers USING (user_id)")
+}
+
+/// Gives each user id the events in `source` name and `user_numbers` does
+/// not hold yet the next number after the highest given (so numbers stay
+/// dense, from 1, and never change while the store keeps them).
+fn number_users(conn: &Connection, source: &str) -> Result<()> {
+    conn.execute_batch(&format!(
+        "INSERT INTO user_numbers
+         SELECT (SELECT coalesce(max(user_num), 0) FROM user_numbers) + row_number() OVER (),
+                user_id
+         FROM (SELECT DISTINCT user_id FROM {source} WHERE user_id IS NOT NULL) n
+         WHERE NOT EXISTS (SELECT 1 FROM user_numbers k WHERE k.user_id = n.user_id);"
+    ))?;
+    Ok(())
 }
 
 /// The `activity_daily` rows of the events in `source` matching `filter`,
@@ -106,10 +136,10 @@ pub(super) fn firsts_rows_of(source: &str) -> String {
     format!(
         "SELECT n.* FROM ({firsts}) n
          WHERE NOT EXISTS (SELECT 1 FROM user_firsts f
-                           WHERE f.user_id = n.user_id AND f.event = n.event
+                           WHERE f.user_num = n.user_num AND f.event = n.event
                              AND f.detail IS NOT DISTINCT FROM n.detail
                              AND f.first_at <= n.first_at)",
-        firsts = firsts_of(source)
+        firsts = numbered("user_num, event, detail, first_at", &firsts_of(source), "")
     )
 }
 
@@ -197,8 +227,8 @@ fn merge_last(conn: &Connection, source: &str) -> Result<()> {
 /// month's.
 fn firsts_from_daily(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "INSERT INTO user_firsts SELECT user_id, event, detail, min(first_at) FROM activity_daily
-         WHERE user_id IS NOT NULL AND event IS NOT NULL GROUP BY ALL;",
+        "INSERT INTO user_firsts SELECT user_num, event, detail, min(first_at) FROM activity_daily
+         WHERE user_num IS NOT NULL AND event IS NOT NULL GROUP BY ALL;",
     )?;
     Ok(())
 }
@@ -230,7 +260,7 @@ const ROLLUPS: &[(&str, RowsOf)] = &[
 /// transaction).
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
     let mut tables: Vec<&str> = ROLLUPS.iter().map(|(table, _)| *table).collect();
-    tables.push("user_last");
+    tables.extend(["user_last", "user_numbers"]);
     for table in &tables {
         conn.execute_batch(&format!("DELETE FROM {table};"))?;
     }
@@ -242,7 +272,8 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
 }
 
 /// Fills the empty rollups named in `tables` with the rows of the events
-/// matching `filter`: the others a month at a time, then `user_firsts`
+/// matching `filter`: `user_numbers` and the others a month at a time
+/// (each month's new users numbered before its rows), then `user_firsts`
 /// from `activity_daily` and `user_last` from `user_months`, which by then
 /// cover the same events.
 fn fill_empty(conn: &Connection, tables: &[&str], filter: &str) -> Result<()> {
@@ -251,8 +282,9 @@ fn fill_empty(conn: &Connection, tables: &[&str], filter: &str) -> Result<()> {
         .filter(|(name, _)| *name != "user_firsts" && tables.contains(name))
         .copied()
         .collect();
-    if !monthly.is_empty() {
-        fill(conn, &monthly, filter)?;
+    let number = tables.contains(&"user_numbers");
+    if number || !monthly.is_empty() {
+        fill(conn, &monthly, number, filter)?;
     }
     if tables.contains(&"user_firsts") {
         firsts_from_daily(conn)?;
@@ -266,8 +298,9 @@ fn fill_empty(conn: &Connection, tables: &[&str], filter: &str) -> Result<()> {
 /// Adds to `rollups` the rows of the events matching `filter` (SQL on an
 /// events row), one month of event time at a time, oldest first: a month's
 /// groups fit in the memory limit where all history's may not (the rollup
-/// keys hold the day or month).
-fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<()> {
+/// keys hold the day or month). With `number`, numbers each month's new
+/// users first.
+fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], number: bool, filter: &str) -> Result<()> {
     let months: Vec<String> = {
         let mut stmt = conn.prepare(&format!(
             "SELECT DISTINCT strftime(make_date(year(timestamp), month(timestamp), 1), '%Y-%m-%d')
@@ -281,6 +314,9 @@ fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], filter: &str) -> Result<(
             "(SELECT * FROM events WHERE {filter} AND timestamp >= DATE '{month}'
                 AND timestamp < DATE '{month}' + INTERVAL 1 MONTH)"
         );
+        if number {
+            number_users(conn, &source)?;
+        }
         for (table, rows) in rollups {
             conn.execute_batch(&format!(
                 "INSERT INTO {table} {rows};",
@@ -315,6 +351,7 @@ pub(super) fn refresh(conn: &Connection) -> Result<u64> {
         )?;
         let Some(top) = top else { return Ok(0) };
         let new = format!("(SELECT * FROM events WHERE write_no > {mark} AND write_no <= {top})");
+        number_users(conn, &new)?;
         for (table, rows) in ROLLUPS {
             conn.execute_batch(&format!("INSERT INTO {table} {rows};", rows = rows(&new)))?;
         }
@@ -364,7 +401,7 @@ impl super::DuckStore {
         let activity = differ(
             "SELECT day, account_id, user_id, event, kind, detail,
                     sum(events)::BIGINT, min(first_at), max(last_at)
-             FROM activity_daily GROUP BY ALL",
+             FROM activity_daily LEFT JOIN user_numbers USING (user_num) GROUP BY ALL",
             &activity_rows("events", &detail_sql(), "true"),
             "",
         )?;
@@ -374,7 +411,8 @@ impl super::DuckStore {
             "ALL",
         )?;
         let firsts = differ(
-            "SELECT user_id, event, detail, min(first_at) FROM user_firsts GROUP BY ALL",
+            "SELECT user_id, event, detail, min(first_at)
+             FROM user_firsts LEFT JOIN user_numbers USING (user_num) GROUP BY ALL",
             &firsts_rows("events", &detail_sql(), "true"),
             "",
         )?;
@@ -402,6 +440,14 @@ impl super::DuckStore {
             ),
             "ALL",
         )?;
-        Ok(activity + social + firsts + months + feedback + lifecycle + last)
+        // Each number and each id once, every number with an id: the
+        // joins above would count a number without one as a user NULL.
+        let numbers = self.count(
+            "SELECT (count(*) - count(DISTINCT user_num)) + (count(*) - count(DISTINCT user_id))
+                    + (SELECT count(*) FROM activity_daily
+                       WHERE user_num IS NOT NULL AND user_num NOT IN (SELECT user_num FROM user_numbers))
+             FROM user_numbers",
+        )?;
+        Ok(activity + social + firsts + months + feedback + lifecycle + last + numbers)
     }
 }

@@ -392,7 +392,9 @@ fn the_rollup_matches_the_events_after_every_kind_of_write() {
     assert_eq!(
         store.count("SELECT count(*) FROM user_firsts").unwrap(),
         store
-            .count("SELECT count(*) FROM (SELECT DISTINCT user_id, event, detail FROM user_firsts)")
+            .count(
+                "SELECT count(*) FROM (SELECT DISTINCT user_num, event, detail FROM user_firsts)"
+            )
             .unwrap(),
         "a rebuild keeps one first per user, event and detail"
     );
@@ -481,6 +483,62 @@ fn event_days_read_lifecycle_names_from_their_rollup() {
     assert_eq!(days(&store), vec![expected[1].clone()]);
 }
 
+/// Each user id the events name gets one number, from 1, the first time a
+/// refresh meets it; later refreshes keep it and number only new ids; a
+/// rebuild numbers them all again, densely; events without a user have
+/// none.
+#[test]
+fn users_are_numbered_once_as_refreshes_meet_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = DuckStore::open(dir.path()).unwrap();
+    let of = |id: &str, user: Option<&str>| Event {
+        user_id: user.map(str::to_string),
+        anonymous_id: Some("anon".into()),
+        ..event(id, "Signed In", ActivityKind::Login)
+    };
+    let numbers = |store: &DuckStore| {
+        store
+            .strings("SELECT user_id, user_num FROM user_numbers ORDER BY user_num")
+            .unwrap()
+    };
+    let write = |store: &mut DuckStore, events: Vec<Event>| {
+        let batch = WriteBatch {
+            events,
+            changes: vec![],
+        };
+        store.write(&batch, Dedup::Done).unwrap();
+    };
+    write(&mut store, vec![of("e1", Some("u1")), of("e2", Some("u1"))]);
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(numbers(&store), vec![vec!["u1", "1"]]);
+    write(
+        &mut store,
+        vec![of("e3", Some("u2")), of("e4", Some("u1")), of("e5", None)],
+    );
+    assert_eq!(rollup_mismatches(&mut store), 0);
+    assert_eq!(numbers(&store), vec![vec!["u1", "1"], vec!["u2", "2"]]);
+    let rows = |store: &DuckStore| {
+        store
+            .strings(
+                "SELECT coalesce(user_id, '-'), sum(events) FROM activity_daily
+                 LEFT JOIN user_numbers USING (user_num) GROUP BY ALL ORDER BY ALL",
+            )
+            .unwrap()
+    };
+    let by_user = vec![vec!["-", "1"], vec!["u1", "3"], vec!["u2", "1"]];
+    assert_eq!(rows(&store), by_user);
+    store.rebuild_rollups().unwrap();
+    assert_eq!(store.rollup_mismatches().unwrap(), 0);
+    assert_eq!(rows(&store), by_user);
+    let renumbered: Vec<String> = numbers(&store).into_iter().map(|r| r[1].clone()).collect();
+    assert_eq!(renumbered, vec!["1", "2"]);
+    // A number without its id is a mismatch.
+    store
+        .execute("DELETE FROM user_numbers WHERE user_id = 'u2'")
+        .unwrap();
+    assert!(store.rollup_mismatches().unwrap() > 0);
+}
+
 /// A store from before a rollup table existed gets it filled when it
 /// migrates, and refreshes go on from the same mark.
 #[test]
@@ -508,7 +566,7 @@ fn a_migration_that_adds_a_rollup_fills_it_from_the_stored_events() {
         store
             .execute(
                 "DROP TABLE social_events; DROP TABLE user_firsts; DROP TABLE user_months;
-                 DROP TABLE user_last; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks; DROP TABLE scores_daily; DROP TABLE lifecycle_events;
+                 DROP TABLE user_last; DROP TABLE user_numbers; DROP TABLE health_daily; DROP TABLE alerts; DROP TABLE feedback_events; DROP TABLE model_fits; DROP TABLE outbox; DROP TABLE playbook_audit; DROP TABLE playbook_days; DROP TABLE messages; DROP TABLE tasks; DROP TABLE scores_daily; DROP TABLE lifecycle_events;
                  DELETE FROM schema_migrations WHERE version >= 5",
             )
             .unwrap();

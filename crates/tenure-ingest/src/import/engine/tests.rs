@@ -24,9 +24,10 @@ const TABLES: &[&str] = &[
     "SELECT * FROM accounts",
     "SELECT * FROM users",
     "SELECT * FROM groups",
-    "SELECT * FROM activity_daily",
+    // Users by id: the numbers depend on the order a refresh meets them.
+    "SELECT * EXCLUDE (user_num), user_id FROM activity_daily LEFT JOIN user_numbers USING (user_num)",
     "SELECT * FROM social_events",
-    "SELECT * FROM user_firsts",
+    "SELECT * EXCLUDE (user_num), user_id FROM user_firsts JOIN user_numbers USING (user_num)",
     "SELECT * FROM user_months",
     "SELECT * FROM user_last",
 ];
