@@ -26,10 +26,13 @@ fn users_now(end: &str) -> String {
 
 /// [`users_as_of`] from the current tables for the users and accounts
 /// with no change at or after `end`, and from their changes for the rest
-/// (a past period: usually few changed since).
+/// (a past period: usually few changed since). A current row's
+/// `updated_at` is its latest change's time (the write rebuilds the row
+/// from the latest change of each field, and the latest change of all is
+/// the latest of its field), so the rows changed since `end` are found in
+/// the current table rather than in every change stored.
 fn users_mixed(end: &str) -> String {
-    let changed =
-        format!("user_id IN (SELECT user_id FROM user_changes WHERE changed_at >= {end})");
+    let changed = format!("user_id IN (SELECT id FROM users WHERE updated_at >= {end})");
     let users = format!(
         "SELECT * FROM ({USERS_NOW}) WHERE NOT {changed}
          UNION ALL {past}",
@@ -74,8 +77,7 @@ const ACCOUNTS_NOW: &str =
 
 /// [`accounts_as_of`] as [`users_mixed`] reads users.
 fn accounts_mixed(end: &str) -> String {
-    let changed =
-        format!("account_id IN (SELECT account_id FROM account_changes WHERE changed_at >= {end})");
+    let changed = format!("account_id IN (SELECT id FROM accounts WHERE updated_at >= {end})");
     format!(
         "SELECT * FROM ({ACCOUNTS_NOW}) WHERE NOT {changed}
          UNION ALL {past}",
@@ -95,8 +97,8 @@ impl super::DuckStore {
     fn current_at(&self, end: &str) -> Result<bool> {
         Ok(self.conn.query_row(
             &format!(
-                "SELECT coalesce((SELECT max(changed_at) FROM user_changes) < {end}, true)
-                    AND coalesce((SELECT max(changed_at) FROM account_changes) < {end}, true)"
+                "SELECT coalesce((SELECT max(updated_at) FROM users) < {end}, true)
+                    AND coalesce((SELECT max(updated_at) FROM accounts) < {end}, true)"
             ),
             [],
             |r| r.get(0),
@@ -305,6 +307,22 @@ mod tests {
             }
         );
         assert_eq!(users.iter().filter(|u| u.licensed).count(), 2);
+        // Changes older than the latest stored, written later: the current
+        // rows' `updated_at` stays their latest change's time.
+        let backdated = vec![
+            change(u, "u1", "role", json!("admin"), "2026-01-02T00:00:00Z"),
+            change(a, "a1", "plan", json!("pro"), "2026-02-01T00:00:00Z"),
+            change(u, "u2", "role", json!("viewer"), "2026-03-20T00:00:00Z"),
+        ];
+        store
+            .write(
+                &WriteBatch {
+                    events: vec![],
+                    changes: backdated,
+                },
+                Dedup::Done,
+            )
+            .unwrap();
         // At any moment, the current tables for what did not change since
         // and the changes for the rest give the rows rebuilt from every
         // change; after the last change, the current tables alone do.
