@@ -2,7 +2,8 @@
 //! column names exactly as documented), JSON (an array of objects) or an
 //! aligned text table.
 
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -45,14 +46,56 @@ impl Cell {
     }
 
     pub(crate) fn json(&self) -> Value {
+        serde_json::to_value(self).expect("a cell is plain JSON")
+    }
+}
+
+/// A text cell as a JSON string, a number as a number (a float that is
+/// not finite as `null`, as `serde_json` writes it), a list as an array,
+/// an empty cell as `null`.
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Shared(s) => Value::String(s.to_string()),
-            Cell::Int(n) => Value::from(*n),
-            Cell::Float(x) => Value::from(*x),
-            Cell::List(items) => Value::from(items.clone()),
-            Cell::Empty => Value::Null,
+            Cell::Text(s) => serializer.serialize_str(s),
+            Cell::Shared(s) => serializer.serialize_str(s),
+            Cell::Int(n) => serializer.serialize_u64(*n),
+            Cell::Float(x) if x.is_finite() => serializer.serialize_f64(*x),
+            Cell::List(items) => items.serialize(serializer),
+            Cell::Float(_) | Cell::Empty => serializer.serialize_unit(),
         }
+    }
+}
+
+/// The JSON form: an array with one object per row, keyed by column name
+/// in name order (as a `serde_json::Map` orders them), written straight
+/// from the cells: a report of half a million users never becomes a tree
+/// of `serde_json::Value`s (which took about a gigabyte for `engagement`
+/// on the large preset).
+impl Serialize for Table {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Column indices in name order; of repeated names the last, as a
+        // map built column by column keeps.
+        let mut order: Vec<usize> = (0..self.columns.len()).collect();
+        order.sort_by(|a, b| self.columns[*a].cmp(&self.columns[*b]).then(b.cmp(a)));
+        order.dedup_by(|later, kept| self.columns[*later] == self.columns[*kept]);
+        struct Row<'a>(&'a [String], &'a [usize], &'a [Cell]);
+        impl Serialize for Row<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let Row(columns, order, cells) = self;
+                let mut map = serializer.serialize_map(None)?;
+                for &i in order.iter() {
+                    if let Some(cell) = cells.get(i) {
+                        map.serialize_entry(&columns[i], cell)?;
+                    }
+                }
+                map.end()
+            }
+        }
+        let mut seq = serializer.serialize_seq(Some(self.rows.len()))?;
+        for row in &self.rows {
+            seq.serialize_element(&Row(&self.columns, &order, row))?;
+        }
+        seq.end()
     }
 }
 
@@ -150,21 +193,10 @@ impl Table {
             .expect("CSV of UTF-8 text is UTF-8")
     }
 
+    /// The JSON form as a `serde_json::Value` (see the `Serialize`
+    /// impl; write large tables with `serde_json::to_writer` instead).
     pub fn to_json(&self) -> Value {
-        Value::Array(
-            self.rows
-                .iter()
-                .map(|row| {
-                    let object: Map<String, Value> = self
-                        .columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| (c.to_string(), v.json()))
-                        .collect();
-                    Value::Object(object)
-                })
-                .collect(),
-        )
+        serde_json::to_value(self).expect("a table is plain JSON")
     }
 
     /// Columns padded to their widest cell; long text cut at 60 characters.
@@ -247,5 +279,63 @@ mod tests {
         assert_ne!(table("consuming".into()), shared);
         assert_ne!(Cell::Int(1), Cell::Float(1.0));
         assert_eq!(Cell::Int(3).as_str(), None);
+    }
+
+    /// The JSON written straight from the cells is the text a tree of
+    /// `serde_json::Value`s built row by row gives (keys in name order, a
+    /// repeated name's last value, floats that are not finite as null).
+    #[test]
+    fn json_is_written_as_a_value_tree_would_be() {
+        use serde_json::{Map, Value};
+        let mut t = Table::new(&["z", "a", "m", "a", "f", "l"]);
+        for x in [1.5, f64::NAN, f64::INFINITY, -0.25] {
+            t.push(vec![
+                (&Arc::<str>::from("shared")).into(),
+                "first a".into(),
+                7.into(),
+                "second a".into(),
+                Cell::Float(x),
+                Cell::List(vec!["p".into(), "q\"r".into()]),
+            ]);
+        }
+        t.push(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Int(u64::MAX),
+            "é\n".into(),
+            Cell::Empty,
+            Cell::List(vec![]),
+        ]);
+        let tree = Value::Array(
+            t.rows
+                .iter()
+                .map(|row| {
+                    let mut object = Map::new();
+                    for (column, cell) in t.columns.iter().zip(row) {
+                        let value = match cell {
+                            Cell::Text(s) => Value::from(s.clone()),
+                            Cell::Shared(s) => Value::from(s.to_string()),
+                            Cell::Int(n) => Value::from(*n),
+                            Cell::Float(x) => Value::from(*x),
+                            Cell::List(items) => Value::from(items.clone()),
+                            Cell::Empty => Value::Null,
+                        };
+                        object.insert(column.clone(), value);
+                    }
+                    Value::Object(object)
+                })
+                .collect(),
+        );
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            serde_json::to_string(&tree).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&t).unwrap(),
+            serde_json::to_string_pretty(&tree).unwrap()
+        );
+        assert_eq!(t.to_json(), tree);
+        assert_eq!(t.to_json()[0]["a"], "second a");
+        assert_eq!(t.to_json()[1]["f"], Value::Null);
     }
 }

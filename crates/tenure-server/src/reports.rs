@@ -227,7 +227,7 @@ pub async fn report(
         )
             .into_response()
     } else {
-        axum::Json(table.to_json()).into_response()
+        axum::Json(&table).into_response()
     })
 }
 

@@ -15,7 +15,7 @@ fn yesterday() -> chrono::NaiveDate {
 fn print(table: &Table, format: ReportFormat) -> anyhow::Result<()> {
     match format {
         ReportFormat::Csv => print!("{}", table.to_csv()),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&table.to_json())?),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&table)?),
         ReportFormat::Table => print!("{}", table.to_text()),
     }
     Ok(())

@@ -31,7 +31,7 @@ pub fn run(cmd: PlaybooksCommand) -> anyhow::Result<()> {
             match format {
                 ReportFormat::Csv => print!("{}", table.to_csv()),
                 ReportFormat::Json => {
-                    println!("{}", serde_json::to_string_pretty(&table.to_json())?)
+                    println!("{}", serde_json::to_string_pretty(&table)?)
                 }
                 ReportFormat::Table => print!("{}", table.to_text()),
             }

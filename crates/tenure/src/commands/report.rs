@@ -57,7 +57,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let table = tenure_reports::run(&store, &args.name, &request)?;
     match args.format {
         ReportFormat::Csv => print!("{}", table.to_csv()),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&table.to_json())?),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&table)?),
         ReportFormat::Table => print!("{}", table.to_text()),
     }
     Ok(())
