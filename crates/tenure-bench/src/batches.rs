@@ -1,6 +1,9 @@
 //! Realistic Segment messages: what a sales-intelligence product's tracking
 //! sends (track calls with properties and a library context, some identify
-//! and group calls), each with a unique messageId.
+//! and group calls), each with a unique messageId. Users and accounts are
+//! named `load-user-N` and `load-acct-N`, apart from the generator's
+//! `usr-N` and `acct-N`, so a load sent to a store holding a preset adds
+//! its own users and accounts instead of changing the preset's.
 
 use serde_json::{Value, json};
 
@@ -28,22 +31,22 @@ pub fn message(run: &str, n: u64) -> Value {
         "library": {"name": "analytics-python", "version": "2.4.0"},
         "ip": "10.1.2.3",
         "userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-        "groupId": format!("acct-{account}")
+        "groupId": format!("load-acct-{account}")
     });
     match n % 50 {
         0 => {
-            json!({"type": "identify", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
-                    "traits": {"email": format!("user-{user}@example.com"), "role": "analyst"},
+            json!({"type": "identify", "messageId": format!("{run}-{n}"), "userId": format!("load-user-{user}"),
+                    "traits": {"email": format!("load-user-{user}@example.com"), "role": "analyst"},
                     "context": context, "timestamp": ts.to_rfc3339()})
         }
         1 => {
-            json!({"type": "group", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
-                    "groupId": format!("acct-{account}"), "traits": {"plan": "pro", "seats_purchased": 25},
+            json!({"type": "group", "messageId": format!("{run}-{n}"), "userId": format!("load-user-{user}"),
+                    "groupId": format!("load-acct-{account}"), "traits": {"plan": "pro", "seats_purchased": 25},
                     "context": context, "timestamp": ts.to_rfc3339()})
         }
         _ => {
             let (event, channel) = EVENTS[(n % EVENTS.len() as u64) as usize];
-            json!({"type": "track", "messageId": format!("{run}-{n}"), "userId": format!("user-{user}"),
+            json!({"type": "track", "messageId": format!("{run}-{n}"), "userId": format!("load-user-{user}"),
                    "event": event, "properties": {"channel": channel, "company_id": format!("c-{}", n % 9973), "position": n % 17},
                    "context": context, "timestamp": ts.to_rfc3339()})
         }

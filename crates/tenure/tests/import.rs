@@ -115,6 +115,50 @@ fn jsonl_imports_are_atomic_idempotent_and_precise_about_errors() {
 /// DuckDB's reader takes the track calls of a clean file and stores their
 /// objects minified; `--exact` reads every line with Tenure's parser and
 /// keeps them as sent.
+/// A file read from a pipe (`zcat big.jsonl.gz | tenure import events
+/// /dev/stdin`, as the README suggests for split files) can be read only
+/// once: every line of it is stored, plain or gzipped.
+#[test]
+fn a_pipe_is_imported_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let import = |bytes: Vec<u8>| {
+        let mut child = std::process::Command::new(common::BIN)
+            .args([
+                "import",
+                "events",
+                "--data",
+                data.to_str().unwrap(),
+                "/dev/stdin",
+            ])
+            .env_remove("TENURE_DATA")
+            .env_remove("TENURE_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes).unwrap());
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let out = import(events_jsonl(3000, false).into_bytes());
+    assert!(out.contains("3000 records, 3000 events stored"), "{out}");
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(events_jsonl(500, true).as_bytes()).unwrap();
+    let out = import(enc.finish().unwrap());
+    assert!(out.contains("500 records, 500 events stored"), "{out}");
+    assert_eq!(count(&data, "SELECT count(*) FROM events"), 3500);
+}
+
 #[test]
 fn exact_imports_keep_objects_as_sent() {
     let dir = tempfile::tempdir().unwrap();

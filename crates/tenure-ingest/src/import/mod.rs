@@ -200,15 +200,18 @@ pub fn import_events_by(
     let source = Source::Import { imported_at };
     // Bytes the engine's read has shown on the caller's bar.
     let mut shown = 0u64;
+    // The engine reads the file twice: a pipe (`/dev/stdin` fed by
+    // `zcat`, a FIFO) can be read once, so the parser takes it.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
     let fast = match reader {
-        Reader::Engine => {
+        Reader::Engine if regular => {
             let mut counted = |n: u64| {
                 shown += n;
                 progress(n);
             };
             engine::engine_import(store, path, taxonomy, limits, imported_at, &mut counted)?
         }
-        Reader::Parser => None,
+        Reader::Engine | Reader::Parser => None,
     };
     let summary = match fast {
         Some(summary) => {
