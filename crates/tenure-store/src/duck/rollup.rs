@@ -10,8 +10,8 @@
 //! name the user by number (`user_num`), not by id: `user_numbers` gives
 //! each user id the events name a dense number, from 1, as the first
 //! refresh to meet it rolls its events up (see [`number_users`]); readers
-//! group by the number and join the few grouped rows back to the ids. The refresh runs in
-//! DuckDB, off the ingest path: the server refreshes every
+//! group by the number and join the few grouped rows back to the ids. The
+//! refresh runs in DuckDB, off the ingest path: the server refreshes every
 //! `ingest.rollup_interval_secs`, imports refresh when they finish, and
 //! `tenure refresh` does it by hand.
 //!
