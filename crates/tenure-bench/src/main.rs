@@ -66,6 +66,14 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // `TENURE_LOG=tenure_store=debug tenure-bench rollup ...` shows how
+    // long each rollup took to fill; nothing is logged unless it is set.
+    if let Ok(filter) = std::env::var("TENURE_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     match Cli::parse().command {
         Command::Http(args) => http::run(args),
         Command::Ceiling(args) => local::ceiling(args),

@@ -28,6 +28,7 @@
 //! [`merge_last`]), so a report up to today reads it without grouping.
 
 use duckdb::Connection;
+use std::time::{Duration, Instant};
 use tenure_core::taxonomy::DETAIL_PROPERTIES;
 
 use crate::Result;
@@ -287,12 +288,22 @@ fn fill_empty(conn: &Connection, tables: &[&str], filter: &str) -> Result<()> {
         fill(conn, &monthly, number, filter)?;
     }
     if tables.contains(&"user_firsts") {
+        let started = Instant::now();
         firsts_from_daily(conn)?;
+        filled("user_firsts", started.elapsed());
     }
     if tables.contains(&"user_last") {
+        let started = Instant::now();
         last_from_months(conn)?;
+        filled("user_last", started.elapsed());
     }
     Ok(())
+}
+
+/// Logs (at debug level) how long filling a rollup took, so
+/// `TENURE_LOG=debug tenure refresh --rebuild` shows where a rebuild goes.
+fn filled(table: &str, spent: Duration) {
+    tracing::debug!(table, seconds = spent.as_secs_f64(), "Rollup filled.");
 }
 
 /// Adds to `rollups` the rows of the events matching `filter` (SQL on an
@@ -309,20 +320,31 @@ fn fill(conn: &Connection, rollups: &[(&str, RowsOf)], number: bool, filter: &st
         stmt.query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
+    let (mut numbering, mut spent) = (Duration::ZERO, vec![Duration::ZERO; rollups.len()]);
     for month in months {
         let source = format!(
             "(SELECT * FROM events WHERE {filter} AND timestamp >= DATE '{month}'
                 AND timestamp < DATE '{month}' + INTERVAL 1 MONTH)"
         );
         if number {
+            let started = Instant::now();
             number_users(conn, &source)?;
+            numbering += started.elapsed();
         }
-        for (table, rows) in rollups {
+        for ((table, rows), spent) in rollups.iter().zip(&mut spent) {
+            let started = Instant::now();
             conn.execute_batch(&format!(
                 "INSERT INTO {table} {rows};",
                 rows = rows(&source)
             ))?;
+            *spent += started.elapsed();
         }
+    }
+    if number {
+        filled("user_numbers", numbering);
+    }
+    for ((table, _), spent) in rollups.iter().zip(spent) {
+        filled(table, spent);
     }
     Ok(())
 }
