@@ -363,18 +363,11 @@ fn apply(
     done
 }
 
-/// Adds new events to the report rollups; a failure is logged and the
-/// next refresh covers the same events.
+/// Adds new events to the report rollups (the store logs what it added);
+/// a failure is logged and the next refresh covers the same events.
 fn refresh(store: &mut dyn Store) {
-    let started = Instant::now();
-    match store.refresh_rollups() {
-        Ok(0) => {}
-        Ok(events) => tracing::debug!(
-            message = "Rollups refreshed.",
-            events,
-            seconds = started.elapsed().as_secs_f64()
-        ),
-        Err(error) => tracing::error!(message = "Refreshing the rollups failed.", %error),
+    if let Err(error) = store.refresh_rollups() {
+        tracing::error!(message = "Refreshing the rollups failed.", %error);
     }
 }
 

@@ -13,7 +13,7 @@ pub fn overview(store: &dyn Store, request: &Request) -> Result<Value, ReportErr
     // users) counted per account in the store, the users per level, and
     // here the seats and the active rate from one count per account. Run
     // side by side they overlap where one query leaves a core idle (on
-    // the large store 4% faster than one after another; BENCHMARKS.md).
+    // the large store 5% faster than one after another; BENCHMARKS.md).
     let (categories, levels) = (store.reader()?, store.reader()?);
     let (per_category, levels, seats, active) = std::thread::scope(|s| {
         let per_category = s.spawn(move || {

@@ -363,6 +363,7 @@ pub(super) fn backfill(conn: &Connection, tables: &[&str]) -> Result<()> {
 /// Adds the rollup rows of the events stored since the last refresh, in one
 /// transaction. Returns how many events that covered.
 pub(super) fn refresh(conn: &Connection) -> Result<u64> {
+    let started = Instant::now();
     conn.execute_batch("BEGIN TRANSACTION")?;
     let done = (|| -> Result<u64> {
         let mark: i64 = conn.query_row("SELECT write_no FROM rollup_state", [], |r| r.get(0))?;
@@ -384,6 +385,10 @@ pub(super) fn refresh(conn: &Connection) -> Result<u64> {
     match done {
         Ok(events) => {
             conn.execute_batch("COMMIT")?;
+            if events > 0 {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::debug!(events, seconds, "Rollups refreshed.");
+            }
             Ok(events)
         }
         Err(e) => {
